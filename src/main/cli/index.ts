@@ -1,0 +1,36 @@
+// `diffscope <command> ...`: dispatches to one file per command. Errors print one line and exit 1.
+import { askCommand } from './commands/ask.ts';
+import { importCommand } from './commands/import.ts';
+import { devCommand } from './commands/dev.ts';
+
+type Command = (args: string[]) => Promise<void>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  import: { run: importCommand, help: 'import model DIR [--precision fp32|fp16] [--json]' },
+  ask: { run: askCommand, help: 'ask --model ID_OR_DIR [--lora FILE[:SCALE]]... [--max-tokens N] [--temperature T] [--seed S] [--logprobs K] [--json] "question"' },
+  dev: { run: devCommand, help: 'dev make-model --arch qwen3|llama|gemma3 --preset tiny|0.6b --out DIR [--seed N]' },
+};
+
+function usage(): string {
+  return ['usage: diffscope <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  diffscope ${c.help}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new Error(`unknown command "${name}"\n${usage()}`);
+  await command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: Error) => {
+    process.stderr.write(`diffscope: ${err.message}\n`);
+    if (process.env.DIFFSCOPE_DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  },
+);

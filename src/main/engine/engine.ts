@@ -1,0 +1,115 @@
+// An engine: one loaded model (session + tokenizer) that answers chat requests with any adapter
+// stack. Runs wherever it is created; worker.ts hosts it off the caller's thread.
+import { loadTokenizer, createStreamDecoder, type ChatMessage, type LoadedTokenizer } from './hf/tokenizer.ts';
+import type { LowRank, StackEntry } from './adapters/lowrank.ts';
+import { generate, type GenerationStats, type RowResult } from './generate.ts';
+import { GREEDY, type SamplingOptions } from './sampler.ts';
+import { ModelSession, type SessionOptions } from './session.ts';
+import { StackFeeds, validateStack } from './stack.ts';
+
+export interface StackRef {
+  /** adapter file or folder, with "#INDEX" for one diff of a multi-diff file */
+  path: string;
+  scale: number;
+}
+
+export interface AskRow {
+  messages?: ChatMessage[]; // rendered with the model's chat template
+  prompt?: string; // raw text, no template
+  stack: StackRef[];
+}
+
+export interface AskOptions {
+  maxTokens?: number;
+  sampling?: Partial<SamplingOptions>;
+  stopStrings?: string[];
+  logprobs?: number;
+  enableThinking?: boolean; // Qwen3 template switch; the paper uses false
+}
+
+export interface AskResult {
+  rows: (RowResult & { promptTokens: number })[];
+  stats: GenerationStats;
+}
+
+export type AdapterLoader = (path: string) => LowRank;
+
+export class Engine {
+  private readonly adapters = new Map<string, LowRank>();
+  private readonly feeds = new Map<number, StackFeeds>(); // by batch size
+
+  private constructor(
+    readonly session: ModelSession,
+    readonly tokenizer: LoadedTokenizer,
+    private readonly loadAdapter: AdapterLoader,
+  ) {}
+
+  static async load(dir: string, loadAdapter: AdapterLoader, opts: SessionOptions = {}): Promise<Engine> {
+    const session = await ModelSession.open(dir, opts);
+    return new Engine(session, loadTokenizer(dir), loadAdapter);
+  }
+
+  get manifest() {
+    return this.session.manifest;
+  }
+
+  adapter(path: string): LowRank {
+    let lr = this.adapters.get(path);
+    if (!lr) {
+      lr = this.loadAdapter(path);
+      validateStack(this.manifest.shapes, [{ adapter: lr, scale: 1 }]);
+      this.adapters.set(path, lr);
+    }
+    return lr;
+  }
+
+  /** Keeps loaded adapters only for these paths (called by the host when memory matters). */
+  forgetAdaptersExcept(keep: Set<string>): void {
+    for (const key of this.adapters.keys()) if (!keep.has(key)) this.adapters.delete(key);
+  }
+
+  promptIds(row: AskRow, opts: AskOptions = {}): number[] {
+    if (row.messages) {
+      const text = this.tokenizer.renderChat(row.messages, { addGenerationPrompt: true, enableThinking: opts.enableThinking ?? false });
+      return this.tokenizer.encode(text, { addSpecialTokens: false });
+    }
+    return this.tokenizer.encode(row.prompt ?? '', { addSpecialTokens: true });
+  }
+
+  stackFeeds(rows: StackEntry[][]): StackFeeds {
+    let feeds = this.feeds.get(rows.length);
+    if (!feeds) this.feeds.set(rows.length, (feeds = new StackFeeds(this.manifest.shapes)));
+    feeds.set(rows);
+    return feeds;
+  }
+
+  async ask(
+    rows: AskRow[],
+    opts: AskOptions = {},
+    onToken?: (row: number, t: { id: number; text: string }) => void,
+    shouldStop?: () => boolean,
+  ): Promise<AskResult> {
+    const prompts = rows.map((r) => this.promptIds(r, opts));
+    const longest = Math.max(...prompts.map((p) => p.length)) + (opts.maxTokens ?? 256);
+    if (longest > this.manifest.maxPositions) {
+      throw new Error(`prompt plus answer (${longest} tokens) exceeds the model's ${this.manifest.maxPositions}-token context`);
+    }
+    const stacks = rows.map((r) => r.stack.map((s) => ({ adapter: this.adapter(s.path), scale: s.scale })));
+    const feeds = this.stackFeeds(stacks);
+    const result = await generate(this.session, feeds, prompts, {
+      maxTokens: opts.maxTokens ?? 256,
+      sampling: { ...GREEDY, ...opts.sampling },
+      eosIds: this.manifest.eosTokenIds,
+      stopStrings: opts.stopStrings,
+      logprobs: opts.logprobs,
+      newDecoder: () => createStreamDecoder(this.tokenizer),
+      onToken,
+      shouldStop,
+    });
+    return { rows: result.rows.map((r, i) => ({ ...r, promptTokens: prompts[i].length })), stats: result.stats };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,82 @@
+// One onnxruntime session over an imported model folder, on the best execution provider that
+// loads, falling back to cpu; reports which one is in use and why others were skipped.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { readManifest, type Manifest } from './library.ts';
+
+export type Provider = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+export type ProviderChoice = 'auto' | Provider;
+
+export interface SessionOptions {
+  provider?: ProviderChoice;
+  threads?: number; // intra-op threads; default: all cores
+}
+
+/** GPU provider first where the platform's onnxruntime-node build ships one, then cpu. */
+export function providerOrder(choice: ProviderChoice = 'auto', platform = process.platform): Provider[] {
+  if (choice !== 'auto') return choice === 'cpu' ? ['cpu'] : [choice, 'cpu'];
+  const gpu: Record<string, Provider[]> = { linux: ['cuda'], win32: ['dml'], darwin: ['coreml'] };
+  return [...(gpu[platform] ?? []), 'cpu'];
+}
+
+/**
+ * Why a provider cannot be tried here, or null. Providers that onnxruntime-node does not bundle
+ * (cuda) need their libraries next to the binding; trying without them only prints native errors.
+ */
+function unavailable(provider: Provider): string | null {
+  const backend = ort.listSupportedBackends().find((b) => b.name === provider);
+  if (!backend) return `not supported by onnxruntime-node on ${process.platform}-${process.arch}`;
+  if (backend.bundled) return null;
+  const binding = dirname(createRequire(import.meta.url).resolve('onnxruntime-node'));
+  const lib = join(binding, '..', 'bin', 'napi-v6', process.platform, process.arch, `libonnxruntime_providers_${provider}.so`);
+  return existsSync(lib) ? null : `its libraries are not installed (${lib} is missing)`;
+}
+
+export class ModelSession {
+  private constructor(
+    readonly dir: string,
+    readonly manifest: Manifest,
+    readonly session: ort.InferenceSession,
+    readonly provider: Provider,
+    readonly skipped: { provider: Provider; reason: string }[],
+  ) {}
+
+  static async open(dir: string, opts: SessionOptions = {}): Promise<ModelSession> {
+    const manifest = readManifest(dir);
+    const skipped: { provider: Provider; reason: string }[] = [];
+    for (const provider of providerOrder(opts.provider)) {
+      const reason = provider === 'cpu' ? null : unavailable(provider);
+      if (reason) {
+        skipped.push({ provider, reason });
+        continue;
+      }
+      try {
+        const session = await ort.InferenceSession.create(join(dir, 'model.onnx'), {
+          executionProviders: [provider],
+          graphOptimizationLevel: 'all',
+          intraOpNumThreads: opts.threads ?? availableParallelism(),
+          interOpNumThreads: 1,
+          executionMode: 'sequential',
+          enableCpuMemArena: true,
+          enableMemPattern: true,
+        });
+        return new ModelSession(dir, manifest, session, provider, skipped);
+      } catch (err) {
+        if (provider === 'cpu') throw new Error(`${join(dir, 'model.onnx')}: cannot be loaded: ${(err as Error).message.split('\n')[0]}`);
+        skipped.push({ provider, reason: (err as Error).message.split('\n')[0] });
+      }
+    }
+    throw new Error('unreachable: cpu is always tried last');
+  }
+
+  run(feeds: Record<string, ort.Tensor>, fetches?: string[]): Promise<Record<string, ort.Tensor>> {
+    return fetches ? this.session.run(feeds, fetches) : this.session.run(feeds);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
