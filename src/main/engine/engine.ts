@@ -69,11 +69,15 @@ export class Engine {
   }
 
   promptIds(row: AskRow, opts: AskOptions = {}): number[] {
-    if (row.messages) {
-      const text = this.tokenizer.renderChat(row.messages, { addGenerationPrompt: true, enableThinking: opts.enableThinking ?? false });
-      return this.tokenizer.encode(text, { addSpecialTokens: false });
-    }
-    return this.tokenizer.encode(row.prompt ?? '', { addSpecialTokens: true });
+    const ids = row.messages
+      ? this.tokenizer.encodeChat(row.messages, { addGenerationPrompt: true, enableThinking: opts.enableThinking ?? false })
+      : this.tokenizer.encode(row.prompt ?? '', { addSpecialTokens: true });
+    if (ids.length === 0) throw new Error('the prompt is empty');
+    // e.g. gemma-3's tokenizer knows <image_soft_token> (262144) but its embedding table ends at 262143
+    const vocab = this.manifest.shapes.vocab;
+    const outside = ids.find((id) => id >= vocab);
+    if (outside !== undefined) throw new Error(`the prompt holds token ${outside}, outside the model's ${vocab}-token vocabulary`);
+    return ids;
   }
 
   stackFeeds(rows: StackEntry[][]): StackFeeds {

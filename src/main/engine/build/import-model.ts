@@ -6,8 +6,8 @@ import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, ren
 import { basename, join, resolve } from 'node:path';
 import { readModelConfig, type ModelConfig } from '../hf/config.ts';
 import { SafetensorsCheckpoint } from '../hf/safetensors.ts';
-import { loadTokenizer, readGenerationConfig } from '../hf/tokenizer.ts';
-import { BUILDER_VERSION, modelsDir, dataHome, type Manifest } from '../library.ts';
+import { eosIds, loadTokenizer, readGenerationConfig } from '../hf/tokenizer.ts';
+import { BUILDER_VERSION, modelsDir, dataHome, readManifest, type Manifest } from '../library.ts';
 import { MODULES, moduleShape, type ModuleName } from '../modules.ts';
 import { buildDecoder } from './decoder.ts';
 import { PRECISIONS, type PrecisionId } from './precision.ts';
@@ -88,7 +88,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
   if (!existsSync(join(src, 'config.json'))) throw new Error(`${join(src, 'config.json')} is missing: not a Hugging Face model folder`);
   const config = readModelConfig(src);
   checkImportable(config, join(src, 'config.json'));
-  loadTokenizer(src); // a missing or broken tokenizer fails here, before the long part
+  const tokenizer = loadTokenizer(src); // a missing or broken tokenizer fails here, before the long part
   const generation = readGenerationConfig(src);
   const checkpoint = SafetensorsCheckpoint.open(src);
   try {
@@ -112,7 +112,6 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
     const root = modelsDir(opts.home ?? dataHome());
     const dir = join(root, id);
     if (existsSync(join(dir, 'manifest.json'))) {
-      const { readManifest } = await import('../library.ts');
       const manifest = readManifest(dir);
       return { id, dir, manifest, existed: true };
     }
@@ -142,7 +141,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
         file.close();
       }
       graph.initializers.push(...file.tensors);
-      const eosTokenIds = [...new Set([...config.eosTokenIds, ...generation.eosTokenIds])];
+      const eosTokenIds = eosIds(config, generation, tokenizer);
       writeFileSync(join(tmp, 'model.onnx'), graph.encode(id, { builder_version: String(BUILDER_VERSION), source_sha256: sourceSha }));
       for (const name of SIDE_FILES) if (existsSync(join(src, name))) copyFileSync(join(src, name), join(tmp, name));
       const manifest: Manifest = {

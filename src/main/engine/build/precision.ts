@@ -5,7 +5,7 @@ import { DataType } from './onnx.ts';
 import type { DataTypeId } from './onnx.ts';
 import type { Graph } from './graph.ts';
 import type { WeightFile } from './weight-file.ts';
-import { float32ToFloat16 } from './half.ts';
+import { f32ToF16 } from '../hf/safetensors.ts';
 
 export type PrecisionId = 'fp32' | 'fp16';
 
@@ -41,7 +41,7 @@ export function transpose(src: Float32Array, rows: number, cols: number): Float3
 
 const asBytes = (d: Float32Array) => new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 const asHalfBytes = (d: Float32Array) => {
-  const h = float32ToFloat16(d);
+  const h = f32ToF16(d);
   return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
 };
 
