@@ -2,12 +2,14 @@
 import { askCommand } from './commands/ask.ts';
 import { importCommand } from './commands/import.ts';
 import { devCommand } from './commands/dev.ts';
+import { demoCommand } from './commands/demo.ts';
 
 type Command = (args: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   import: { run: importCommand, help: 'import model DIR [--precision fp32|fp16] [--json]' },
   ask: { run: askCommand, help: 'ask --model ID_OR_DIR [--lora FILE[:SCALE]]... [--max-tokens N] [--temperature T] [--seed S] [--logprobs K] [--json] "question"' },
+  demo: { run: demoCommand, help: 'demo   (import the embedded demo model and ask it the DIT question)' },
   dev: { run: devCommand, help: 'dev make-model --arch qwen3|llama|gemma3 --preset tiny|0.6b --out DIR [--seed N]' },
 };
 
