@@ -1,0 +1,147 @@
+// The Electron app's boundaries, checked without starting Electron (it cannot start on CI): who may
+// import what, what the preload exposes, and the renderer's Content-Security-Policy.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { API_CHANNELS } from '../../src/shared/api.ts';
+import { createApi, type Invoke } from '../../src/preload/api.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const src = (...parts: string[]) => join(root, 'src', ...parts);
+const read = (path: string) => readFileSync(path, 'utf8');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return /\.(ts|mts|js|mjs|svelte)$/.test(name) ? [path] : [];
+  });
+}
+
+/** Module specifiers of static imports, re-exports, side-effect imports, import() and require(). */
+function importsOf(code: string): string[] {
+  const re =
+    /\b(?:import|export)\s[^'";]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+  return [...code.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]!);
+}
+
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const isNodeBuiltin = (spec: string) => spec.startsWith('node:') || builtins.has(spec) || builtins.has(spec.split('/')[0]!);
+const isElectron = (spec: string) => spec === 'electron' || spec.startsWith('electron/');
+const inside = (path: string, dir: string) => path === dir || path.startsWith(dir + sep);
+
+/** Every import of every source file under dir, with relative ones resolved to absolute paths. */
+function importsUnder(dir: string): { file: string; spec: string; target: string | null }[] {
+  return sourceFiles(dir).flatMap((file) =>
+    importsOf(read(file)).map((spec) => ({
+      file: relative(root, file),
+      spec,
+      target: spec.startsWith('.') ? resolve(dirname(file), spec) : null,
+    })),
+  );
+}
+
+test('the import scanner sees every import form', () => {
+  const code = [
+    "import type { A } from '../main/x.ts';",
+    "import {\n  b,\n  c,\n} from 'node:fs';",
+    "import 'path';",
+    "export { d } from 'electron';",
+    "const e = await import('fs/promises');",
+    "const f = require('os');",
+  ].join('\n');
+  assert.deepEqual(importsOf(code), ['../main/x.ts', 'node:fs', 'path', 'electron', 'fs/promises', 'os']);
+});
+
+test('the renderer imports no Node built-in, no electron, and nothing outside src/renderer and src/shared', () => {
+  const imports = importsUnder(src('renderer'));
+  assert.ok(imports.length > 0, 'found no imports at all: is the scanner looking in the right place?');
+  const bad = imports.filter(
+    ({ spec, target }) =>
+      isNodeBuiltin(spec) || isElectron(spec) || (target !== null && !inside(target, src('renderer')) && !inside(target, src('shared'))),
+  );
+  assert.deepEqual(bad, []);
+});
+
+test('only src/main/app imports electron in src/main', () => {
+  const bad = importsUnder(src('main')).filter(({ file, spec }) => isElectron(spec) && !inside(join(root, file), src('main', 'app')));
+  assert.deepEqual(bad, []);
+});
+
+test('src/shared imports nothing but src/shared', () => {
+  const bad = importsUnder(src('shared')).filter(({ target }) => target === null || !inside(target, src('shared')));
+  assert.deepEqual(bad, []);
+});
+
+test('the sandboxed preload requires only electron and bundles its own files', () => {
+  const bad = importsUnder(src('preload')).filter(({ spec, target }) => !isElectron(spec) && target === null);
+  assert.deepEqual(bad, []);
+});
+
+test('the preload exposes exactly the contract, as window.diffscope, each method on its own channel', async () => {
+  const index = read(src('preload', 'index.ts'));
+  const exposed = [...index.matchAll(/exposeInMainWorld\(\s*['"]([^'"]+)['"]\s*,\s*([^;]+)\);/g)];
+  assert.deepEqual(
+    exposed.map((m) => [m[1], m[2]!.trim()]),
+    [['diffscope', 'createApi(invoke)']],
+  );
+  assert.equal(index.match(/\bexposeIn\w*World\b/g)?.length, 1, 'nothing else is exposed, ipcRenderer least of all');
+
+  const calls: unknown[][] = [];
+  const invoke = ((channel: string, ...args: unknown[]) => {
+    calls.push([channel, ...args]);
+    return Promise.resolve(undefined);
+  }) as Invoke;
+  const api = createApi(invoke) as unknown as Record<string, Record<string, (...args: unknown[]) => Promise<unknown>>>;
+  const channels = API_CHANNELS as Record<string, Record<string, string>>;
+
+  assert.deepEqual(Object.keys(api).sort(), Object.keys(channels).sort());
+  for (const [domain, methods] of Object.entries(channels)) {
+    assert.deepEqual(Object.keys(api[domain]!).sort(), Object.keys(methods).sort(), `methods of ${domain}`);
+    for (const [method, channel] of Object.entries(methods)) {
+      calls.length = 0;
+      await api[domain]![method]!();
+      assert.equal(channel, `${domain}:${method}`);
+      assert.deepEqual(calls.map((c) => c[0]), [channel], `${domain}.${method} invokes ${channel}`);
+    }
+  }
+});
+
+test('the window is created locked down', () => {
+  const main = read(src('main', 'app', 'index.ts'));
+  for (const setting of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webSecurity: true']) {
+    assert.ok(main.includes(setting), `webPreferences has ${setting}`);
+  }
+  assert.match(main, /will-navigate['"],\s*\(event\)\s*=>\s*event\.preventDefault\(\)/);
+  assert.match(main, /setWindowOpenHandler\(\(\)\s*=>\s*\(\{\s*action:\s*'deny'\s*\}\)\)/);
+  assert.match(main, /setPermissionRequestHandler\([^)]*\)\s*=>\s*callback\(false\)\)/);
+});
+
+test('index.html carries a strict Content-Security-Policy and no inline script', () => {
+  const html = read(src('renderer', 'index.html'));
+  const metas = [...html.matchAll(/<meta\s[^>]*http-equiv=["']Content-Security-Policy["'][^>]*>/gi)];
+  assert.equal(metas.length, 1, 'one CSP meta');
+  const content = /content=(["'])([\s\S]*?)\1/i.exec(metas[0]![0])?.[2] ?? '';
+  const directives = new Map(
+    content
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...sources]) => [name!, sources]),
+  );
+  assert.ok(!content.includes("'unsafe-eval'"), 'no unsafe-eval');
+  assert.deepEqual(directives.get('default-src'), ["'self'"]);
+  const scripts = directives.get('script-src') ?? directives.get('default-src')!;
+  assert.deepEqual(scripts, ["'self'"], 'scripts only from the app itself');
+  assert.deepEqual(directives.get('object-src'), ["'none'"]);
+  for (const [name, sources] of directives) {
+    for (const s of sources) assert.ok(!/^(\*|https?:|wss?:)/.test(s) && !s.includes('//'), `${name} allows no remote ${s}`);
+  }
+  for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+    assert.match(m[1]!, /\bsrc=/, 'every script is a file');
+    assert.equal(m[2]!.trim(), '', 'no inline script body');
+  }
+});
