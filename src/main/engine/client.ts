@@ -1,5 +1,6 @@
 // The caller's side of the engine worker: promises for loads and answers, a token callback for
-// streaming, and cancel() that takes effect before the next token.
+// streaming, and cancel(): the worker checks the flag before each step, so at most the tokens
+// already on their way to the caller still arrive.
 import { Worker } from 'node:worker_threads';
 import type { AskOptions, AskResult, AskRow } from './engine.ts';
 import type { ModelInfo, WorkerReply, WorkerRequest } from './protocol.ts';

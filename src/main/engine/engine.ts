@@ -110,6 +110,11 @@ export class Engine {
       onToken,
       shouldStop,
     });
+    for (const row of result.rows) {
+      for (const position of row.logprobs ?? []) {
+        for (const t of [position.chosen, ...position.top]) t.token = this.tokenizer.decode([t.id]);
+      }
+    }
     return { rows: result.rows.map((r, i) => ({ ...r, promptTokens: prompts[i].length })), stats: result.stats };
   }
 

@@ -9,6 +9,7 @@ import type { StackFeeds } from './stack.ts';
 export interface TokenLogprob {
   id: number;
   logprob: number;
+  token?: string; // the token's text, filled in by the engine
 }
 
 export interface PositionLogprobs {

@@ -4,8 +4,9 @@
 // largest rank. Buffers are kept, and a slot whose adapter and scale did not change is not
 // rewritten: swapping the diff under a fixed DIT adapter touches only the diff's columns.
 import type { Manifest } from './library.ts';
-import { MODULES, loraInputNames, type ModuleName } from './modules.ts';
+import { MODULES, loraInputNames } from './modules.ts';
 import { moduleKey, type LowRank, type StackEntry } from './adapters/lowrank.ts';
+import { validateAdapter } from './adapters/validate.ts';
 
 export interface FeedArray {
   data: Float32Array;
@@ -20,18 +21,7 @@ export function stackRank(stack: StackEntry[]): number {
 
 /** Checks every module of every adapter against the model's shapes; names the first mismatch. */
 export function validateStack(shapes: Shapes, stack: StackEntry[]): void {
-  for (const { adapter } of stack) {
-    for (const [key, m] of adapter.modules) {
-      const [layerText, module] = key.split('.') as [string, ModuleName];
-      const layer = Number(layerText);
-      const where = adapter.meta.source ?? 'adapter';
-      if (!(layer >= 0 && layer < shapes.layers)) throw new Error(`${where}: module ${key}: layer ${layer} does not exist (model has ${shapes.layers} layers)`);
-      const [inDim, outDim] = shapes.modules[module] ?? [];
-      if (m.inDim !== inDim || m.outDim !== outDim) {
-        throw new Error(`${where}: module ${key}: expected [${inDim}, ${outDim}], found [${m.inDim}, ${m.outDim}]`);
-      }
-    }
-  }
+  for (const { adapter } of stack) validateAdapter(adapter, shapes);
 }
 
 interface Slot {

@@ -12,6 +12,7 @@ import { MODULES, moduleShape, type ModuleName } from '../modules.ts';
 import { buildDecoder } from './decoder.ts';
 import { PRECISIONS, type PrecisionId } from './precision.ts';
 import { archFor } from './registry.ts';
+import { checkTensors, expectedTensors } from './tensors.ts';
 import { WeightFile } from './weight-file.ts';
 
 /** Files copied verbatim next to the graph (tokenizer, templates, configs). */
@@ -92,6 +93,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
   const generation = readGenerationConfig(src);
   const checkpoint = SafetensorsCheckpoint.open(src);
   try {
+    checkTensors(expectedTensors(config, archFor(config)), checkpoint, src, join(src, 'config.json'));
     const files = sourceFiles(src);
     const sizes = files.map((f) => statSync(join(src, f)).size);
     const hashTotal = sizes.reduce((a, b) => a + b, 0);

@@ -470,6 +470,11 @@ export class SafetensorsCheckpoint {
     return this.file(name).readRaw(name);
   }
 
+  /** Path of the shard that holds a tensor. */
+  pathOf(name: string): string {
+    return this.file(name).path;
+  }
+
   close(): void {
     for (const f of this.files) f.close();
   }

@@ -1,0 +1,87 @@
+// fp16 import: the same tiny qwen3 checkpoint imported at fp16 answers with logits close to the
+// fp32 import's, says fp16 in its manifest, and stores its weights in about half the bytes.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { importModel, type ImportResult } from '../../src/main/engine/build/import-model.ts';
+import { forwardStep, KvCache } from '../../src/main/engine/forward.ts';
+import { readManifest } from '../../src/main/engine/library.ts';
+import { ModelSession } from '../../src/main/engine/session.ts';
+import { StackFeeds } from '../../src/main/engine/stack.ts';
+import type { StackEntry } from '../../src/main/engine/adapters/lowrank.ts';
+import { seededRandom } from '../reference/random-weights.ts';
+import { randomLowRank, tinyModel, type TinyModel } from '../helpers/models.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+
+/** fp16 keeps ~3 significant digits; over 3 layers the tiny model's logits (std ~2.4) move by ~1e-2. */
+const TOL = 5e-2;
+
+/** Logits at every position of one prompt: [prompt.length * vocab]. */
+async function promptLogits(session: ModelSession, prompt: number[], stack: StackEntry[] = []): Promise<Float32Array> {
+  const feeds = new StackFeeds(session.manifest.shapes);
+  feeds.set([stack]);
+  const { logits } = await forwardStep(session, new KvCache(1), feeds, [prompt], [prompt.map((_, i) => i)]);
+  return logits;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+describe('fp16 import (tiny qwen3)', () => {
+  let model: TinyModel;
+  let fp16: ImportResult;
+  let sessions: { fp32: ModelSession; fp16: ModelSession };
+  const rand = seededRandom(21);
+  const prompt = Array.from({ length: 16 }, () => Math.floor(rand() * 30000));
+
+  before(async () => {
+    model = await tinyModel('qwen3');
+    fp16 = await importModel(model.hfDir, { precision: 'fp16', home: tmpDir('precision-home') });
+    sessions = {
+      fp32: await ModelSession.open(model.libDir, { provider: 'cpu' }),
+      fp16: await ModelSession.open(fp16.dir, { provider: 'cpu' }),
+    };
+  });
+  after(async () => {
+    await sessions?.fp32.release();
+    await sessions?.fp16.release();
+  });
+
+  it('is recorded as fp16, apart from the fp32 import of the same checkpoint', () => {
+    assert.equal(fp16.manifest.precision, 'fp16');
+    assert.equal(readManifest(fp16.dir).precision, 'fp16');
+    assert.equal(readManifest(model.libDir).precision, 'fp32');
+    assert.equal(fp16.manifest.source.sha256, readManifest(model.libDir).source.sha256);
+    assert.notEqual(fp16.id, readManifest(model.libDir).id);
+  });
+
+  it('stores its weights in about half the bytes of fp32', () => {
+    const bytes = (dir: string) => statSync(join(dir, 'model.onnx.data')).size;
+    const ratio = bytes(fp16.dir) / bytes(model.libDir);
+    assert.ok(ratio > 0.45 && ratio < 0.55, `fp16 / fp32 model.onnx.data = ${ratio.toFixed(3)}`);
+    assert.equal(fp16.manifest.weightBytes, bytes(fp16.dir));
+  });
+
+  it(`gives logits within ${TOL} of fp32 over a 16-token prompt`, async () => {
+    const diff = maxAbsDiff(await promptLogits(sessions.fp16, prompt), await promptLogits(sessions.fp32, prompt));
+    assert.ok(diff <= TOL, `max |Δlogit| ${diff}`);
+    assert.ok(diff > 0, 'fp16 logits equal fp32 bit for bit: the weights were not stored as fp16');
+  });
+
+  it(`gives logits within ${TOL} of fp32 with a rank-1 diff + rank-16 adapter stack`, async () => {
+    const stack: StackEntry[] = [
+      { adapter: randomLowRank(model.config, 1, 101), scale: 1 },
+      { adapter: randomLowRank(model.config, 16, 202), scale: 0.8 },
+    ];
+    const base = await promptLogits(sessions.fp32, prompt);
+    const fp32 = await promptLogits(sessions.fp32, prompt, stack);
+    const diff = maxAbsDiff(await promptLogits(sessions.fp16, prompt, stack), fp32);
+    assert.ok(diff <= TOL, `max |Δlogit| ${diff}`);
+    assert.ok(maxAbsDiff(fp32, base) > 10 * TOL, 'the stack must move the logits by more than the tolerance');
+  });
+});
