@@ -26,6 +26,7 @@ export default defineConfig({
         input: {
           index: src('main/app/index.ts'),
           worker: src('main/engine/worker.ts'),
+          'engine-process': src('main/engine/process.ts'),
         },
         output: {
           entryFileNames: '[name].js',

@@ -1,9 +1,11 @@
-// The caller's side of the engine worker: promises for loads and answers, a token callback for
-// streaming, and cancel(): the worker checks the flag before each step, so at most the tokens
-// already on their way to the caller still arrive.
+// The caller's side of an engine host: promises for loads and answers, a token callback for
+// streaming, and cancel(): the host checks for it before each step, so at most the tokens
+// already on their way to the caller still arrive. The host is a worker thread (CLI) or a child
+// process (server, app); if it dies, pending requests fail and the next request starts a new one.
+import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import type { AskOptions, AskResult, AskRow } from './engine.ts';
-import type { ModelInfo, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { HostReply, HostRequest, ModelInfo } from './protocol.ts';
 import type { SessionOptions } from './session.ts';
 
 type Pending = {
@@ -17,32 +19,66 @@ export interface Answer {
   cancel(): void;
 }
 
-/** The worker's entry: through tsx when running from sources, worker.js when bundled. */
-function workerUrl(): URL {
-  const here = import.meta.url;
-  return new URL(here.endsWith('.ts') ? './worker-source.mjs' : './worker.js', here);
+export type HostKind = 'thread' | 'process';
+
+/** A running host: how to send to it, and how to stop it. */
+interface Host {
+  send(m: HostRequest): void;
+  stop(): Promise<void>;
+  pid?: number;
+}
+
+const fromSource = import.meta.url.endsWith('.ts');
+
+/** Entry file of a host, next to this module (bundled: worker.js / engine-process.js). */
+function entry(kind: HostKind): URL {
+  if (fromSource) return new URL('./worker-source.mjs', import.meta.url);
+  return new URL(kind === 'thread' ? './worker.js' : './engine-process.js', import.meta.url);
 }
 
 export class EngineClient {
-  private readonly worker: Worker;
+  private host: Host | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private dead: Error | null = null;
+  private closing = false;
+  /** Called when the host dies unexpectedly (the next request starts a new one). */
+  onCrash: ((err: Error) => void) | null = null;
 
-  constructor() {
-    this.worker = new Worker(workerUrl());
-    this.worker.on('message', (m: WorkerReply) => this.receive(m));
-    this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => this.fail(new Error(`engine worker exited with code ${code}`)));
+  constructor(private readonly kind: HostKind = 'thread') {}
+
+  private start(): Host {
+    const onMessage = (m: HostReply) => this.receive(m);
+    const onExit = (why: string) => {
+      this.host = null;
+      if (this.closing) return;
+      const err = new Error(`engine ${this.kind} stopped: ${why}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      this.onCrash?.(err);
+    };
+    if (this.kind === 'thread') {
+      const worker = new Worker(entry('thread'));
+      worker.on('message', onMessage);
+      worker.on('error', (err) => onExit(err.message));
+      worker.on('exit', (code) => onExit(`exit code ${code}`));
+      return { send: (m) => worker.postMessage(m), stop: async () => void (await worker.terminate()) };
+    }
+    const child: ChildProcess = fork(entry('process'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    child.on('message', (m) => onMessage(m as HostReply));
+    child.on('exit', (code, signal) => onExit(signal ? `killed by ${signal}` : `exit code ${code}`));
+    return {
+      pid: child.pid,
+      send: (m) => child.send(m),
+      stop: () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill();
+        }),
+    };
   }
 
-  private fail(err: Error): void {
-    this.dead = err;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
-  }
-
-  private receive(m: WorkerReply): void {
+  private receive(m: HostReply): void {
     const p = this.pending.get(m.reqId);
     if (!p) return;
     switch (m.type) {
@@ -68,12 +104,21 @@ export class EngineClient {
     }
   }
 
-  private request<T>(req: WorkerRequest, onToken?: Pending['onToken']): Promise<T> {
-    if (this.dead) return Promise.reject(this.dead);
+  private send(m: HostRequest): void {
+    this.host ??= this.start();
+    this.host.send(m);
+  }
+
+  private request<T>(req: HostRequest, onToken?: Pending['onToken']): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.set(req.reqId, { resolve: resolve as (v: never) => void, reject, onToken });
-      this.worker.postMessage(req);
+      this.send(req);
     });
+  }
+
+  /** Process id of a running child-process host (for diagnostics and crash tests). */
+  get hostPid(): number | undefined {
+    return this.host?.pid;
   }
 
   load(dir: string, options: SessionOptions = {}): Promise<ModelInfo> {
@@ -81,9 +126,14 @@ export class EngineClient {
   }
 
   ask(dir: string, rows: AskRow[], options: AskOptions = {}, onToken?: Pending['onToken']): Answer {
-    const cancel = new SharedArrayBuffer(4);
-    const result = this.request<AskResult>({ op: 'ask', reqId: this.nextId++, dir, rows, options, cancel }, onToken);
-    return { result, cancel: () => Atomics.store(new Int32Array(cancel), 0, 1) };
+    const reqId = this.nextId++;
+    const result = this.request<AskResult>({ op: 'ask', reqId, dir, rows, options }, onToken);
+    return {
+      result,
+      cancel: () => {
+        if (this.pending.has(reqId) && this.host) this.host.send({ op: 'cancel', reqId: this.nextId++, target: reqId });
+      },
+    };
   }
 
   unload(dir: string): Promise<void> {
@@ -91,7 +141,8 @@ export class EngineClient {
   }
 
   async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+    this.closing = true;
+    await this.host?.stop();
+    this.host = null;
   }
 }

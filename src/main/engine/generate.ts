@@ -94,6 +94,8 @@ class StopWatcher {
   }
 }
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export async function generate(
   session: ModelSession,
   stacks: StackFeeds,
@@ -147,6 +149,7 @@ export async function generate(
   // Prefill: batch 1 runs the whole prompt in one step; larger batches right-pad (see forward.ts).
   let firstTokenAt = 0;
   let prefillMs = 0;
+  await yieldToEventLoop();
   if (opts.maxTokens > 0 && !opts.shouldStop?.()) {
     const { logits } = await forwardStep(session, cache, stacks, prompts, prompts.map((p) => [p.length - 1]));
     prefillMs = now() - start;
@@ -158,6 +161,7 @@ export async function generate(
   }
   let decodeSteps = 0;
   while (rows.some((r) => !r.finish) && opts.maxTokens > 0) {
+    await yieldToEventLoop(); // lets a cancel message arrive (runs themselves are synchronous)
     if (opts.shouldStop?.()) {
       for (const row of rows) row.finish ??= 'cancelled';
       break;

@@ -8,7 +8,7 @@ import { SafetensorsCheckpoint } from '../hf/safetensors.ts';
 import { readModelConfig, type ModelConfig } from '../hf/config.ts';
 import { HF_MODULE_PATH, MODULES, moduleShape } from '../modules.ts';
 import { moduleKey, type LowRank, type LowRankModule } from './lowrank.ts';
-import { randomisedSvd } from './rsvd.ts';
+import { randomisedSvd, type RsvdOptions } from './rsvd.ts';
 
 export const FULL_FORMAT = 'full-finetune';
 
@@ -34,6 +34,22 @@ export interface FullDiffReport {
   unchanged: string[]; // module keys whose ΔW is exactly zero (left out of the adapter)
   unrepresented: string[]; // other tensors that differ from the base: not carried by the adapter
   ms: number;
+}
+
+/**
+ * One module's ΔW [out, in] (row-major) compressed to rank K: ΔWᵀ ~ a b, a [in, K], b [K, out].
+ * kept / total: the energy (||·||_F²) the K directions keep, and ΔW's. Null when ΔW is exactly zero.
+ */
+export function compressDelta(
+  delta: Float32Array,
+  outDim: number,
+  inDim: number,
+  opts: RsvdOptions,
+): { module: LowRankModule; kept: number; total: number } | null {
+  if (delta.every((x) => x === 0)) return null;
+  const svd = randomisedSvd(delta, outDim, inDim, opts);
+  const module = { a: Float32Array.from(svd.left), b: Float32Array.from(svd.right), inDim, outDim, rank: svd.rank };
+  return { module, kept: svd.sigma2.reduce((s, v) => s + v, 0), total: svd.total };
 }
 
 /** Refuses a finetune whose architecture or shapes are not the base's, naming the first difference. */
@@ -106,21 +122,15 @@ export function diffFullFinetune(dir: string, opts: FullDiffOptions): { lowRank:
         // ΔW in place of the finetune's weights: [out, in] row-major
         const delta = ft.readF32(ftName);
         const w = base.readF32(baseName);
-        let nonzero = false;
-        for (let i = 0; i < delta.length; i++) {
-          delta[i] -= w[i];
-          if (delta[i] !== 0) nonzero = true;
-        }
-        if (!nonzero) {
+        for (let i = 0; i < delta.length; i++) delta[i] -= w[i];
+        const c = compressDelta(delta, outDim, inDim, { rank: K, seed: opts.seed, oversample: opts.oversample, powerIters: opts.powerIters });
+        if (!c) {
           unchanged.push(key);
         } else {
-          const svd = randomisedSvd(delta, outDim, inDim, { rank: K, seed: opts.seed, oversample: opts.oversample, powerIters: opts.powerIters });
-          const keptHere = svd.sigma2.reduce((s, v) => s + v, 0);
-          kept += keptHere;
-          total += svd.total;
-          // randomisedSvd: ΔWᵀ [in, out] ~ left [in, r] · right [r, out]
-          modules.set(key, { a: Float32Array.from(svd.left), b: Float32Array.from(svd.right), inDim, outDim, rank: svd.rank });
-          energies.push({ key, energy: Math.min(1, keptHere / svd.total), ms: performance.now() - t });
+          kept += c.kept;
+          total += c.total;
+          modules.set(key, c.module);
+          energies.push({ key, energy: Math.min(1, c.kept / c.total), ms: performance.now() - t });
         }
         opts.onProgress?.(++done, count);
       }

@@ -32,5 +32,5 @@ export function loadLowRank(ref: string, opts: LoadOptions = {}): LowRank {
       return readFullFinetune(path, { base: opts.base, rank: opts.rank });
     }
   }
-  throw new Error(`${path}: unrecognised adapter format (expected a .safetensors low-rank file, a PEFT folder with adapter_config.json, or a full finetune folder with config.json)`);
+  throw new Error(`${path}: unrecognised adapter format (expected a .safetensors low-rank file, a paper .pt file, a PEFT folder with adapter_config.json, or a full finetune folder with config.json)`);
 }

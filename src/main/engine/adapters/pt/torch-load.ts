@@ -17,12 +17,14 @@ export interface TorchFileOptions {
   pickleLimits?: Partial<PickleLimits>;
   /** largest data.pkl accepted (a 256-diff shard of Qwen3-8B pickles to ~15 MB) */
   maxPickleBytes?: number;
-  /** largest tensor readTensorF32 returns, in elements */
+  /**
+   * largest tensor readTensorF32 returns, in elements. Default: the file's size in bytes (a view
+   * cannot hold more float elements than that without broadcasting), at least 16 Mi, at most 1 Gi.
+   */
   maxTensorElements?: number;
 }
 
 const DEFAULT_MAX_PICKLE_BYTES = 512 << 20;
-const DEFAULT_MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
 
 export class TorchFile {
   readonly path: string;
@@ -64,7 +66,7 @@ export class TorchFile {
         const need = s.numel * DTYPE_BYTES[s.dtype];
         if (e.size !== need) throw new Error(`${zip.where(name)} has ${e.size} bytes, but ${s.numel} ${s.dtype} need ${need}`);
       }
-      return new TorchFile(path, zip, prefix, root, storages, options.maxTensorElements ?? DEFAULT_MAX_TENSOR_ELEMENTS);
+      return new TorchFile(path, zip, prefix, root, storages, options.maxTensorElements ?? Math.min(2 ** 30, Math.max(2 ** 24, zip.size)));
     });
   }
 

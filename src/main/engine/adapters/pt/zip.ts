@@ -148,7 +148,8 @@ export class ZipReader {
       const packed = readExactly(src, start, e.compressedSize, this.where(name));
       let out: Uint8Array;
       try {
-        out = zlib.inflateRawSync(packed, { maxOutputLength: Math.max(1, e.size) });
+        const b = zlib.inflateRawSync(packed, { maxOutputLength: Math.max(1, e.size) });
+        out = new Uint8Array(b.buffer, b.byteOffset, b.length);
       } catch (err) {
         throw new Error(`${this.where(name)}: deflate data is corrupt (${oneLine((err as Error).message)})`);
       }
