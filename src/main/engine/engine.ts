@@ -5,7 +5,8 @@ import type { LowRank, StackEntry } from './adapters/lowrank.ts';
 import { generate, type GenerationStats, type RowResult } from './generate.ts';
 import { GREEDY, type SamplingOptions } from './sampler.ts';
 import { ModelSession, type SessionOptions } from './session.ts';
-import { StackFeeds, validateStack } from './stack.ts';
+import { StackFeeds } from './stack.ts';
+import { validateAdapter } from './adapters/validate.ts';
 
 export interface StackRef {
   /** adapter file or folder, with "#INDEX" for one diff of a multi-diff file */
@@ -57,7 +58,7 @@ export class Engine {
     let lr = this.adapters.get(path);
     if (!lr) {
       lr = this.loadAdapter(path);
-      validateStack(this.manifest.shapes, [{ adapter: lr, scale: 1 }]);
+      validateAdapter(lr, this.manifest); // architecture too, not only shapes
       this.adapters.set(path, lr);
     }
     return lr;
