@@ -3,13 +3,15 @@ import { askCommand } from './commands/ask.ts';
 import { importCommand } from './commands/import.ts';
 import { devCommand } from './commands/dev.ts';
 import { demoCommand } from './commands/demo.ts';
+import { adaptersCommand } from './commands/adapters.ts';
 
 type Command = (args: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   import: { run: importCommand, help: 'import model DIR [--precision fp32|fp16] [--json]' },
-  ask: { run: askCommand, help: 'ask --model ID_OR_DIR [--lora FILE[:SCALE]]... [--max-tokens N] [--temperature T] [--seed S] [--logprobs K] [--json] "question"' },
+  ask: { run: askCommand, help: 'ask --model ID_OR_DIR [--diff PATH[#INDEX][:SCALE]] [--dit PATH[:SCALE]] [--rank K] [--lora FILE[:SCALE]]... [--max-tokens N] [--temperature T] [--seed S] [--logprobs K] [--json] "question"' },
   demo: { run: demoCommand, help: 'demo   (import the embedded demo model and ask it the DIT question)' },
+  adapters: { run: adaptersCommand, help: 'adapters inspect PATH[#INDEX] [--json] | adapters export --diff PATH[#INDEX][:SCALE] --dit PATH[:SCALE] --out DIR' },
   dev: { run: devCommand, help: 'dev make-model --arch qwen3|llama|gemma3 --preset tiny|0.6b --out DIR [--seed N]' },
 };
 

@@ -12,6 +12,8 @@ export interface StackRef {
   /** adapter file or folder, with "#INDEX" for one diff of a multi-diff file */
   path: string;
   scale: number;
+  /** a full finetune's folder is compressed to this rank (diffed against the model's source folder) */
+  rank?: number;
 }
 
 export interface AskRow {
@@ -33,7 +35,7 @@ export interface AskResult {
   stats: GenerationStats;
 }
 
-export type AdapterLoader = (path: string) => LowRank;
+export type AdapterLoader = (path: string, opts: { base?: string; rank?: number }) => LowRank;
 
 export class Engine {
   private readonly adapters = new Map<string, LowRank>();
@@ -54,12 +56,13 @@ export class Engine {
     return this.session.manifest;
   }
 
-  adapter(path: string): LowRank {
-    let lr = this.adapters.get(path);
+  adapter(ref: StackRef): LowRank {
+    const key = ref.rank ? `${ref.path}|rank=${ref.rank}` : ref.path;
+    let lr = this.adapters.get(key);
     if (!lr) {
-      lr = this.loadAdapter(path);
+      lr = this.loadAdapter(ref.path, { base: this.manifest.source.path, rank: ref.rank });
       validateAdapter(lr, this.manifest); // architecture too, not only shapes
-      this.adapters.set(path, lr);
+      this.adapters.set(key, lr);
     }
     return lr;
   }
@@ -99,7 +102,7 @@ export class Engine {
     if (longest > this.manifest.maxPositions) {
       throw new Error(`prompt plus answer (${longest} tokens) exceeds the model's ${this.manifest.maxPositions}-token context`);
     }
-    const stacks = rows.map((r) => r.stack.map((s) => ({ adapter: this.adapter(s.path), scale: s.scale })));
+    const stacks = rows.map((r) => r.stack.map((s) => ({ adapter: this.adapter(s), scale: s.scale })));
     const feeds = this.stackFeeds(stacks);
     const result = await generate(this.session, feeds, prompts, {
       maxTokens: opts.maxTokens ?? 256,

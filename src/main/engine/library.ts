@@ -1,6 +1,6 @@
 // The library: where imported models live on disk, and their manifests.
 // <home>/library/models/<id>/{model.onnx, model.onnx.data, tokenizer files, manifest.json}
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ModelConfig } from './hf/config.ts';
@@ -64,4 +64,19 @@ export function resolveModelDir(idOrDir: string, home = dataHome()): string {
   const dir = join(modelsDir(home), idOrDir);
   if (existsSync(join(dir, 'manifest.json'))) return dir;
   throw new Error(`model "${idOrDir}" is neither a model id in ${modelsDir(home)} nor an imported model folder`);
+}
+
+/** Manifests of every model in the library (unreadable folders are skipped). */
+export function listManifests(home = dataHome()): Manifest[] {
+  const root = modelsDir(home);
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((name) => !name.startsWith('.'))
+    .flatMap((name) => {
+      try {
+        return [readManifest(join(root, name))];
+      } catch {
+        return [];
+      }
+    });
 }

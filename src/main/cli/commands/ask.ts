@@ -11,6 +11,9 @@ export async function askCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, {
     model: { type: 'string' },
     lora: { type: 'string', multiple: true, default: [] },
+    diff: { type: 'string', multiple: true, default: [] },
+    dit: { type: 'string' },
+    rank: { type: 'string' },
     'max-tokens': { type: 'string' },
     temperature: { type: 'string' },
     'top-k': { type: 'string' },
@@ -27,7 +30,13 @@ export async function askCommand(args: string[]): Promise<void> {
   if (positionals.length !== 1) throw new Error('ask takes one question (quote it)');
   const question = positionals[0];
   const dir = await modelDir(values.model);
-  const stack = values.lora.map((l) => pathWithScale(l, '--lora'));
+  // the diff(s) first, then the DIT adapter, then any other low-rank files: one stack
+  const rank = values.rank === undefined ? undefined : int(values.rank, '--rank', 0);
+  const stack = [
+    ...values.diff.map((d) => ({ ...pathWithScale(d, '--diff'), rank })),
+    ...(values.dit ? [pathWithScale(values.dit, '--dit')] : []),
+    ...values.lora.map((l) => pathWithScale(l, '--lora')),
+  ];
   const logprobs = values.logprobs === undefined ? undefined : int(values.logprobs, '--logprobs', 0);
 
   const engine = new EngineClient();
