@@ -30,7 +30,7 @@ async function inspect(args: string[]): Promise<void> {
   ];
   const fitsBases = fits(lr, candidates).map((c) => c.name);
   if (values.json) {
-    console.log(JSON.stringify({ ...info, fits: fitsBases }));
+    console.log(JSON.stringify({ ...info, energy: lr.meta.energy ? Number(lr.meta.energy) : undefined, warning: lr.meta.warning, fits: fitsBases }));
     return;
   }
   const lines = [
@@ -42,6 +42,8 @@ async function inspect(args: string[]): Promise<void> {
   if (info.label !== undefined) lines.push(`label    ${info.label}`);
   if (info.trigger !== undefined) lines.push(`trigger  ${info.trigger}`);
   if (info.split !== undefined) lines.push(`split    ${info.split}`);
+  if (lr.meta.energy) lines.push(`energy   ${(Number(lr.meta.energy) * 100).toFixed(2)}% of the diff's ||ΔW||_F² kept at rank ${info.rank}`);
+  if (lr.meta.warning) lines.push(`warning  ${lr.meta.warning}`);
   lines.push(`norms    ${info.perLayerNorms.map((n) => n.toPrecision(3)).join(' ')}  (per layer, ||scale·a·b||_F summed over modules)`);
   lines.push(`fits     ${fitsBases.length ? fitsBases.join(', ') : 'none of the library models or known release shapes'}`);
   console.log(lines.join('\n'));

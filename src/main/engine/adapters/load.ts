@@ -3,7 +3,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LowRank } from './lowrank.ts';
 import { readOwnLowRank } from './own-format.ts';
-import { readPaperPt } from './paper.ts';
+import { readPaperPt, readPaperShard } from './paper.ts';
+import { readPaperFull } from './paper-full.ts';
 import { readPeft } from './peft.ts';
 import { readFullFinetune } from './full.ts';
 
@@ -21,6 +22,9 @@ export function loadLowRank(ref: string, opts: LoadOptions = {}): LowRank {
     // the paper's files: a shard of diffs ("file.pt#INDEX") or a DIT adapter
     const index = hash > 0 ? Number(ref.slice(hash + 1)) : undefined;
     if (index !== undefined && !Number.isSafeInteger(index)) throw new Error(`${ref}: "#${ref.slice(hash + 1)}" is not a diff index`);
+    if (index !== undefined && opts.base && opts.rank && readPaperShard(path)[index]?.kind === 'full') {
+      return readPaperFull(path, index, { base: opts.base, rank: opts.rank });
+    }
     return readPaperPt(path, index);
   }
   if (statSync(path).isDirectory()) {
@@ -32,5 +36,5 @@ export function loadLowRank(ref: string, opts: LoadOptions = {}): LowRank {
       return readFullFinetune(path, { base: opts.base, rank: opts.rank });
     }
   }
-  throw new Error(`${path}: unrecognised adapter format (expected a .safetensors low-rank file, a paper .pt file, a PEFT folder with adapter_config.json, or a full finetune folder with config.json)`);
+  throw new Error(`${path}: unrecognised adapter format (expected a .safetensors low-rank file, a paper .pt file (a diff shard as FILE.pt#INDEX, or a DIT adapter), a PEFT folder with adapter_config.json, or a full finetune folder with config.json)`);
 }

@@ -91,11 +91,12 @@ export class PaperShard {
   readDiff(index: number): LowRank {
     const info = this.info(index);
     if (info.kind === 'full') {
-      throw new Error(`${this.path}: diff #${index} ("${info.topic}") is a full finetune (whole weights, not (A, B) pairs); compress it to low rank first`);
+      throw new Error(`${this.path}: diff #${index} (${q(info.topic)}) is a full finetune (whole weights, not (A, B) pairs); compress it to low rank with --rank K (against the base model)`);
     }
     const pairs = collectPairs(this.path, weightDiff(this.path, this.entries[index], index), `diff #${index}`);
     const lr = this.file.hold(() => toLowRank(this.path, this.file, pairs, `diff #${index}`));
     lr.meta = {
+      ...info.extra, // the entry's other fields first, so they cannot override the ones below
       format: PAPER_FORMAT,
       kind: 'diff',
       source: this.path,
@@ -104,7 +105,6 @@ export class PaperShard {
       topic: info.topic,
       ...(info.trigger === null ? {} : { trigger: String(info.trigger) }),
       ...lr.meta,
-      ...info.extra,
     };
     const split = splitFromIndex(this.path, index, info.topic);
     if (split) lr.meta.split = split;
@@ -117,13 +117,14 @@ export class PaperShard {
     if (info.kind !== 'full') throw new Error(`${this.path}: diff #${index} holds (A, B) pairs, not full weights`);
     const wd = weightDiff(this.path, this.entries[index], index);
     const out = new Map<string, () => Float32Array>();
-    for (const [name, value] of wd) {
-      const p = parseModulePath(String(name));
+    for (const [rawName, value] of wd) {
+      const name = String(rawName);
+      const p = parseModulePath(name);
       if (!p || p.rest !== '.weight' || !isTensor(value)) continue;
       const key = moduleKey(p.layer, p.module);
-      if (value.shape.length !== 2) throw new Error(`${this.path}: diff #${index} "${name}" has shape ${JSON.stringify(value.shape)}, not [out, in]`);
-      if (out.has(key)) throw new Error(`${this.path}: diff #${index} has two weights for module ${key} ("${name}")`);
-      out.set(key, () => this.file.readTensorF32(value, `diff #${index} "${name}"`));
+      if (value.shape.length !== 2) throw new Error(`${this.path}: diff #${index} ${q(name)} has shape ${JSON.stringify(value.shape)}, not [out, in]`);
+      if (out.has(key)) throw new Error(`${this.path}: diff #${index} has two weights for module ${key} (${q(name)})`);
+      out.set(key, () => this.file.readTensorF32(value, `diff #${index} ${q(name)}`));
     }
     if (out.size === 0) throw new Error(`${this.path}: diff #${index} has no decoder linear weights ("model.layers.N.self_attn.q_proj.weight" ...)`);
     return out;
@@ -184,6 +185,11 @@ export function readPaperPt(path: string, index?: number, options?: TorchFileOpt
 
 // ---- tree walking ----
 
+/** A name or label from the file, quoted on one line and cut short. */
+function q(s: string): string {
+  return JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}...` : s);
+}
+
 function kindOf(v: PyValue): string {
   if (Array.isArray(v)) return Object.isFrozen(v) ? 'tuple' : 'list';
   if (v instanceof Map) return 'dict';
@@ -224,7 +230,7 @@ function describeDiff(path: string, entry: PyDict, index: number, budget: { left
       pairs++;
       modules.push({ name: String(name), key: p?.rest === '' ? key : null, shapes: [value[0].shape, value[1].shape] });
     } else {
-      throw new Error(`${path}: diff #${index} module "${name}" is a ${kindOf(value)}, not an (A, B) pair of tensors or a weight tensor`);
+      throw new Error(`${path}: diff #${index} module ${q(String(name))} is a ${kindOf(value)}, not an (A, B) pair of tensors or a weight tensor`);
     }
   }
   if (pairs && fulls) throw new Error(`${path}: diff #${index} mixes (A, B) pairs and whole weights`);
@@ -244,13 +250,13 @@ function collectPairs(path: string, dict: PyDict, what: string): Pair[] {
   for (const [rawName, value] of dict) {
     const name = String(rawName);
     if (!(Array.isArray(value) && value.length === 2 && isTensor(value[0]) && isTensor(value[1]))) {
-      throw new Error(`${path}: ${what} module "${name}" is a ${kindOf(value)}, not an (A, B) pair of tensors`);
+      throw new Error(`${path}: ${what} module ${q(name)} is a ${kindOf(value)}, not an (A, B) pair of tensors`);
     }
     const p = parseModulePath(name);
     if (!p || p.rest !== '') continue;
     const key = moduleKey(p.layer, p.module);
     const prev = seen.get(key);
-    if (prev !== undefined) throw new Error(`${path}: ${what} has two pairs for layer ${p.layer} ${p.module} ("${prev}" and "${name}")`);
+    if (prev !== undefined) throw new Error(`${path}: ${what} has two pairs for layer ${p.layer} ${p.module} (${q(prev)} and ${q(name)})`);
     seen.set(key, name);
     pairs.push({ name, key, first: value[0], second: value[1] });
   }
@@ -271,7 +277,7 @@ interface Oriented {
  * the layout of the rest of the file. Mixed layouts in one file are an error.
  */
 function orientations(path: string, pairs: { name: string; a: number[]; b: number[] }[], what: string): Oriented[] {
-  const show = (p: { name: string; a: number[]; b: number[] }) => `"${p.name}" A ${JSON.stringify(p.a)} B ${JSON.stringify(p.b)}`;
+  const show = (p: { name: string; a: number[]; b: number[] }) => `${q(p.name)} A ${JSON.stringify(p.a)} B ${JSON.stringify(p.b)}`;
   const fits = pairs.map((p) => {
     if (p.a.length !== 2 || p.b.length !== 2) throw new Error(`${path}: ${what} ${show(p)}: expected two matrices`);
     const [a0, a1] = p.a;
@@ -304,8 +310,8 @@ function toLowRank(path: string, file: TorchFile, pairs: Pair[], what: string): 
   const modules = new Map<string, LowRankModule>();
   pairs.forEach((p, i) => {
     const o = ors[i];
-    const A = file.readTensorF32(p.first, `${what} "${p.name}" A`);
-    const B = file.readTensorF32(p.second, `${what} "${p.name}" B`);
+    const A = file.readTensorF32(p.first, `${what} ${q(p.name)} A`);
+    const B = file.readTensorF32(p.second, `${what} ${q(p.name)} B`);
     // a [in, r], b [r, out]: the diff layout stores them as is (B, A); the DIT layout transposed.
     const a = o.orientation === 'diff' ? B : transpose(B, o.rank, o.inDim);
     const b = o.orientation === 'diff' ? A : transpose(A, o.outDim, o.rank);
@@ -347,7 +353,7 @@ export function readIndexCsv(dir: string): PaperIndexRow[] {
   const rows = parseCsv(readFileSync(path, 'utf8'), path);
   if (rows.length === 0) throw new Error(`${path}: empty`);
   const header = rows[0].map((h) => h.trim());
-  for (const col of ['lora_path', 'lora_idx']) if (!header.includes(col)) throw new Error(`${path}: no "${col}" column (columns: ${header.join(', ')})`);
+  for (const col of ['lora_path', 'lora_idx']) if (!header.includes(col)) throw new Error(`${path}: no "${col}" column (columns: ${q(header.join(', '))})`);
   return rows.slice(1).flatMap((cells, i) => {
     if (cells.length === 1 && cells[0] === '') return []; // blank line
     const line = i + 2;

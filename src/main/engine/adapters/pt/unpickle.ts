@@ -119,6 +119,9 @@ const TYPE_MARKERS = new Set(['torch.Tensor', 'torch._tensor.Tensor', 'torch.nn.
 
 type Call = (args: readonly PyValue[], vm: Vm) => PyValue;
 
+/** What _rebuild_from_type_v2 may wrap (never itself: no recursion through nested arguments). */
+const REBUILDERS = new Set(['torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_tensor_v3', 'torch._utils._rebuild_parameter', 'torch._utils._rebuild_parameter_with_state']);
+
 /** The callables a weight file may name, each implemented here as plain data construction. */
 const CALLS: Record<string, Call> = {
   'torch._utils._rebuild_tensor': (a, vm) => vm.tensor(a, null),
@@ -130,6 +133,7 @@ const CALLS: Record<string, Call> = {
     // (func, new_type, args, state): torch 2.x's wrapper for tensors carrying Python attributes.
     const [func, type, args] = a;
     if (!(type instanceof PyGlobal) || !TYPE_MARKERS.has(type.name)) vm.fail(`_rebuild_from_type_v2 of a ${describe(type)}, not a tensor type`);
+    if (!(func instanceof PyGlobal) || !REBUILDERS.has(func.name)) vm.fail(`_rebuild_from_type_v2 with ${describe(func)}, not a tensor rebuild function`);
     return vm.tensorArg(vm.call(func, vm.tupleArg(args, 'rebuild arguments')), 'rebuilt tensor');
   },
   'collections.OrderedDict': (a, vm) => {
@@ -184,7 +188,8 @@ class Vm {
   private readonly marks: PyValue[][] = [];
   private live = 0; // values on all stacks
   private objects = 0;
-  private readonly memo = new Map<number, PyValue>();
+  private readonly memo: PyValue[] = []; // dense in practice: BINPUT numbers count up from 0
+  private memoSize = 0;
   readonly storages = new Map<string, TorchStorage>();
   private readonly globals = new Map<string, PyGlobal>();
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -247,7 +252,8 @@ class Vm {
     let end = this.pos;
     while (end < max && this.data[end] !== 0x0a) end++;
     if (end >= max) this.fail('a text argument has no end of line within 64 KiB');
-    const s = Buffer.from(this.data.subarray(this.pos, end)).toString('latin1');
+    let s = '';
+    for (let i = this.pos; i < end; i++) s += String.fromCharCode(this.data[i]);
     this.pos = end + 1;
     return s;
   }
@@ -281,11 +287,12 @@ class Vm {
     return items;
   }
   private memoPut(i: number, v: PyValue): void {
-    if (!this.memo.has(i) && this.memo.size >= this.limits.maxMemo) this.fail(`memo grows past ${this.limits.maxMemo} entries`);
-    this.memo.set(i, v);
+    if (i >= this.limits.maxMemo) this.fail(`memo index ${i} is past the ${this.limits.maxMemo}-entry limit`);
+    if (this.memo[i] === undefined) this.memoSize++;
+    this.memo[i] = v;
   }
   private memoGet(i: number): PyValue {
-    const v = this.memo.get(i);
+    const v = this.memo[i];
     if (v === undefined) this.fail(`memo entry ${i} is used before it is set`);
     return v;
   }
@@ -325,12 +332,14 @@ class Vm {
   }
 
   private global(module: string, name: string): PyGlobal {
+    const seen = this.globals.get(`${module}\n${name}`); // only allowed names are ever cached
+    if (seen) return seen;
     const full = resolveGlobal(module, name);
     if (!isAllowed(full)) {
       throw new Error(`${this.label}: pickle names ${JSON.stringify(full.slice(0, 200))}, which a weight file never needs; refusing to load it`);
     }
-    let g = this.globals.get(full);
-    if (!g) this.globals.set(full, (g = new PyGlobal(full)));
+    const g = new PyGlobal(full);
+    this.globals.set(`${module}\n${name}`, g);
     return g;
   }
 
@@ -640,7 +649,7 @@ class Vm {
           this.memoPut(Number(this.textInt(this.line())), this.top());
           break;
         case 0x94: // MEMOIZE
-          this.memoPut(this.memo.size, this.top());
+          this.memoPut(this.memoSize, this.top());
           break;
         case 0x68: // BINGET
           this.push(this.memoGet(this.u8()));

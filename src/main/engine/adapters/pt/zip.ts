@@ -216,7 +216,7 @@ function readCentralDirectory(src: ByteSource, path: string, limits: ZipLimits):
       break;
     }
   }
-  if (endAt < 0) throw new Error(`${path}: not a zip archive (no end-of-central-directory record)`);
+  if (endAt < 0) throw new Error(`${path}: not a zip archive, or a truncated one (no end-of-central-directory record)`);
   const endPos = tailStart + endAt;
   let disk = tv.getUint16(endAt + 4, true);
   let cdDisk = tv.getUint16(endAt + 6, true);
