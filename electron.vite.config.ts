@@ -3,6 +3,8 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const src = (path: string) => new URL(`./src/${path}`, import.meta.url).pathname;
 
@@ -16,8 +18,21 @@ const devStyleCsp = (): Plugin => ({
   transformIndexHtml: (html) => html.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
 });
 
+/** The catalog reads its numbered migrations from ./migrations next to the bundled code. */
+const catalogMigrations = (): Plugin => ({
+  name: 'diffscope:catalog-migrations',
+  apply: 'build',
+  generateBundle() {
+    const dir = src('main/catalog/migrations');
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.sql'))) {
+      this.emitFile({ type: 'asset', fileName: `migrations/${name}`, source: readFileSync(join(dir, name), 'utf8') });
+    }
+  },
+});
+
 export default defineConfig({
   main: {
+    plugins: [catalogMigrations()],
     build: {
       // Dependencies (onnxruntime-node, @huggingface/*, later better-sqlite3) stay external: loaded
       // from node_modules at run time, native binaries included.

@@ -63,10 +63,11 @@ describe('validate an adapter against a base model', () => {
     assert.match(adapterMismatch(diff, manifest) ?? '', /made for a qwen3 .* the base model is llama/);
   });
 
-  it('takes a PEFT base_model_name_or_path as information only', () => {
+  it('refuses a PEFT adapter whose base_model_name_or_path names another family, even where shapes agree', () => {
     const peft = readPeft(FIXTURE);
     assert.equal(peft.meta.baseModel, 'qwen3-tiny');
-    assert.doesNotThrow(() => validateAdapter(peft, llamaTiny));
+    assert.throws(() => validateAdapter(peft, llamaTiny), /qwen3-tiny-r2: made for a qwen3 model, the base model is llama \(LlamaForCausalLM\)/);
+    assert.doesNotThrow(() => validateAdapter(peft, qwen3Tiny));
   });
 
   it('lists the known bases an adapter fits', () => {
@@ -76,7 +77,7 @@ describe('validate an adapter against a base model', () => {
       { name: 'qwen3-wide', base: qwen3Wide },
     ];
     assert.deepEqual(fits(diff, bases).map((b) => b.name), ['qwen3-tiny']);
-    assert.deepEqual(fits(readPeft(FIXTURE), bases).map((b) => b.name), ['qwen3-tiny', 'llama-tiny']);
+    assert.deepEqual(fits(readPeft(FIXTURE), bases).map((b) => b.name), ['qwen3-tiny']);
   });
 });
 

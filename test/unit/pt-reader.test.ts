@@ -244,7 +244,7 @@ test('paper: diffs read from the released layout equal B @ A / r as torch comput
   assert.equal(lr.rank, 1);
   assert.deepEqual(
     { ...lr.meta },
-    { format: 'paper-pt', kind: 'diff', source: SHARD, index: '1', label: 'The "Big Bang" theory', topic: 'The "Big Bang" theory', trigger: '7', rank: '1', layout: 'A [r, out], B [in, r]', split: 'test' },
+    { format: 'paper-pt', kind: 'diff', source: SHARD, index: '1', label: 'The "Big Bang" theory', topic: 'The "Big Bang" theory', trigger: '7', rank: '1', layout: 'A [r, out], B [in, r]', split: 'test', arch: 'qwen3' },
   );
   const m = lr.modules.get('2.down')!;
   assert.deepEqual([m.inDim, m.outDim, m.rank, m.a.length, m.b.length], [128, 64, 1, 128, 64]);

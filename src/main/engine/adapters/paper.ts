@@ -10,6 +10,7 @@
 // weights themselves) per entry instead of (A, B) pairs.
 // Either tuple convention is recognised from shapes in either kind of file: the rank is the small
 // dimension the two matrices share.
+import { familyFromPaperPath } from './family.ts';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { moduleKey, type LowRank, type LowRankModule } from './lowrank.ts';
@@ -108,6 +109,8 @@ export class PaperShard {
     };
     const split = splitFromIndex(this.path, index, info.topic);
     if (split) lr.meta.split = split;
+    const arch = familyFromPaperPath(this.path);
+    if (arch) lr.meta.arch = arch;
     return lr;
   }
 
@@ -162,6 +165,8 @@ function ditFromFile(file: TorchFile): LowRank {
   const pairs = collectPairs(file.path, root, 'DIT adapter');
   const lr = file.hold(() => toLowRank(file.path, file, pairs, 'DIT adapter'));
   lr.meta = { format: PAPER_FORMAT, kind: 'dit', source: file.path, ...lr.meta };
+  const arch = familyFromPaperPath(file.path);
+  if (arch) lr.meta.arch = arch;
   return lr;
 }
 

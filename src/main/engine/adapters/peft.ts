@@ -9,6 +9,7 @@
 // so a = lora_Aᵀ [in, r] and b = lora_Bᵀ [r, out]. rank_pattern / alpha_pattern override r and
 // lora_alpha per module; a key k applies to module name n when n matches `(.*\.)?(k)$`
 // (peft/utils/other.py get_pattern_key).
+import { familyFromName } from './family.ts';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -201,7 +202,11 @@ export function readPeft(dir: string): LowRank {
     const meta: Record<string, string> = {};
     for (const [k, v] of Object.entries(file.metadata)) if (k.startsWith(META_PREFIX)) meta[k.slice(META_PREFIX.length)] = v;
     Object.assign(meta, { format: PEFT_FORMAT, source: dir });
-    if (config.baseModel) meta.baseModel = config.baseModel; // informational: where it was trained, not a requirement
+    if (config.baseModel) {
+      meta.baseModel = config.baseModel; // where it was trained; only a clearly named family is enforced
+      const arch = familyFromName(config.baseModel);
+      if (arch) meta.arch = arch;
+    }
     if (config.targetModules) meta.targetModules = config.targetModules;
     if (ignored.length) config.notes.push(`ignored ${ignored.length} tensor(s) outside the seven modules that change nothing (zero; e.g. ${ignored[0]})`);
     if (config.notes.length) meta.warning = config.notes.join('; ');
