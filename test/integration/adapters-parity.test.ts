@@ -81,6 +81,28 @@ function lowRankDelta(out: number, inDim: number, k: number, seed: number, std =
   return d;
 }
 
+/** The base weights with every adapter of the stack merged: W[out, in] += s · (a b)ᵀ. */
+function mergeLowRanks(model: TinyModel, stack: StackEntry[]): Weights {
+  const merged = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const { adapter, scale } of stack) {
+    for (const [key, m] of adapter.modules) {
+      const [layer, module] = key.split('.') as [string, (typeof MODULES)[number]];
+      const name = `model.layers.${layer}.${HF_MODULE_PATH[module]}.weight`;
+      const w = merged.get(name) ?? { ...model.weights.get(name), data: Float32Array.from(model.weights.get(name).data) };
+      const s = scale * adapter.scale;
+      for (let o = 0; o < m.outDim; o++) {
+        for (let i = 0; i < m.inDim; i++) {
+          let sum = 0;
+          for (let j = 0; j < m.rank; j++) sum += m.a[i * m.rank + j] * m.b[j * m.outDim + o];
+          w.data[o * m.inDim + i] += s * sum;
+        }
+      }
+      merged.set(name, w);
+    }
+  }
+  return { get: (name) => merged.get(name) ?? model.weights.get(name) };
+}
+
 describe('adapters through the engine vs merged weights (qwen3 tiny)', () => {
   let model: TinyModel;
   let session: ModelSession;
@@ -124,6 +146,21 @@ describe('adapters through the engine vs merged weights (qwen3 tiny)', () => {
     assert.ok(d <= TOL, `max |Δlogit| ${d} > ${TOL}`);
     const base = referenceLogits(model.config, model.weights, ids);
     assert.ok(maxAbsDiff(ref, base) > 100 * TOL, 'the diff must visibly change the logits');
+  });
+
+  it("the paper's .pt diff + DIT adapter (real torch.save files) match the merged sum of both", async (t) => {
+    const exp = join(import.meta.dirname, '..', 'fixtures', 'pt', 'hidden-topic', 'qwen3-tiny');
+    const paperDiff = loadLowRank(join(exp, 'weight-diffs', 'weight-diff-000.pt#1'));
+    const paperDit = loadLowRank(join(exp, 'dit-adapter.pt'));
+    const stack = [
+      { adapter: paperDiff, scale: 1 },
+      { adapter: paperDit, scale: 1 },
+    ];
+    const engine = await engineLogits(session, stack, ids);
+    const d = maxAbsDiff(engine, referenceLogits(model.config, mergeLowRanks(model, stack), ids));
+    t.diagnostic(`max |Δlogit| ${d.toExponential(2)}`);
+    assert.ok(d <= TOL, `max |Δlogit| ${d} > ${TOL}`);
+    assert.ok(maxAbsDiff(engine, await engineLogits(session, [], ids)) > 100 * TOL, 'the stack must visibly change the logits');
   });
 
   it('a PEFT diff + DIT adapter stack matches the merged sum of both', async (t) => {
