@@ -1,31 +1,100 @@
 // The one API contract between the UI and the back end. The preload bridge (Electron), the HTTP
-// bridge (browser mode) and the main-process handlers all implement or consume these types, so
-// the renderer cannot tell which transport it has. Types only, plus the channel-name constant.
+// bridge (browser mode) and the back end's handlers all implement or consume these types, so the
+// renderer cannot tell which transport it has. Types only, plus the channel-name constant.
+import type {
+  AdapterFilter,
+  AdapterInspection,
+  AdapterView,
+  ApiEvent,
+  AppInfo,
+  ChatStarted,
+  ConversationDetail,
+  ConversationView,
+  ExportedFile,
+  ExportFormat,
+  GradeView,
+  JobView,
+  MessageView,
+  ModelView,
+  SamplingSettings,
+  SearchHit,
+  Settings,
+  StackPart,
+} from './types.ts';
 
-/** What the window shows about the running app. */
-export interface AppInfo {
-  version: string;
-  platform: string;
-  /** Execution provider of the loaded engine (cpu, cuda, dml, coreml, webgpu); absent until one runs. */
-  engineProvider?: string;
-}
+export type * from './types.ts';
 
-/** The API object the renderer is given (`window.diffscope` in Electron). Grouped by domain. */
-export interface DiffscopeApi {
+/** Request/response methods, grouped by domain; each is one channel `<domain>:<method>`. */
+export interface DiffscopeRequests {
   app: {
     info(): Promise<AppInfo>;
   };
+  models: {
+    list(): Promise<ModelView[]>;
+    /** A Hugging Face model folder; runs as a job (progress arrives as `job` events). */
+    import(path: string, precision: 'fp32' | 'fp16'): Promise<JobView>;
+    remove(id: string): Promise<void>;
+  };
+  adapters: {
+    list(filter: AdapterFilter): Promise<AdapterView[]>;
+    /**
+     * A diff or DIT adapter file or folder (paper .pt, PEFT, safetensors, full finetune), or a
+     * released experiment folder (index.csv + weight-diffs/ + dit-adapter.pt), for a base model.
+     */
+    import(path: string, modelId: string): Promise<JobView>;
+    inspect(id: string): Promise<AdapterInspection>;
+    setTags(id: string, tags: string[]): Promise<AdapterView>;
+    remove(id: string): Promise<void>;
+  };
+  conversations: {
+    list(): Promise<ConversationView[]>;
+    create(modelId: string, stack: StackPart[], title: string | null): Promise<ConversationView>;
+    get(id: number): Promise<ConversationDetail>;
+    rename(id: number, title: string): Promise<ConversationView>;
+    remove(id: number): Promise<void>;
+    search(query: string): Promise<SearchHit[]>;
+  };
+  chat: {
+    /** Adds the user's message and starts the reply; tokens arrive as `token` events. */
+    send(conversationId: number, text: string, stack: StackPart[], sampling: Partial<SamplingSettings>, parentId: number | null): Promise<ChatStarted>;
+    stop(replyId: number): Promise<void>;
+    /** A new reply beside an earlier one (same question), possibly with another stack or seed. */
+    regenerate(replyId: number, stack: StackPart[] | null, sampling: Partial<SamplingSettings> | null): Promise<MessageView>;
+    /** The question edited: a new user message beside the old one, and its reply. */
+    edit(userMessageId: number, text: string): Promise<ChatStarted>;
+  };
+  grades: {
+    /** A person's grade of a reply, 1-5 with a note; replaces their earlier one. */
+    set(messageId: number, score: number, note: string | null): Promise<GradeView>;
+    remove(gradeId: number): Promise<void>;
+  };
+  jobs: {
+    list(): Promise<JobView[]>;
+  };
+  settings: {
+    get(): Promise<Settings>;
+    set(patch: Partial<Settings>): Promise<Settings>;
+  };
+  export: {
+    conversation(id: number, format: ExportFormat): Promise<ExportedFile>;
+  };
 }
 
-export type Domain = keyof DiffscopeApi;
-type MethodOf<D extends Domain> = keyof DiffscopeApi[D] & string;
+/** The API object the renderer is given (`window.diffscope` in Electron, an HTTP client in a browser). */
+export type DiffscopeApi = DiffscopeRequests & {
+  /** Streamed tokens, finished replies, job progress, catalog changes. Returns the unsubscribe. */
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+};
+
+export type Domain = keyof DiffscopeRequests;
+type MethodOf<D extends Domain> = keyof DiffscopeRequests[D] & string;
 
 /** Every request channel, named `<domain>:<method>` after the contract's method. */
 export type Channel = { [D in Domain]: `${D}:${MethodOf<D>}` }[Domain];
 
 type MethodAt<C extends Channel> = C extends `${infer D extends Domain}:${infer M}`
   ? M extends MethodOf<D>
-    ? DiffscopeApi[D][M]
+    ? DiffscopeRequests[D][M]
     : never
   : never;
 
@@ -35,8 +104,26 @@ export type ResultOf<C extends Channel> = MethodAt<C> extends (...args: never[])
 
 /**
  * Channel names as data, one per method of the contract. `satisfies` makes this exhaustive both
- * ways: a method added to DiffscopeApi without a channel here, or a stray one, fails to compile.
+ * ways: a method added to DiffscopeRequests without a channel here, or a stray one, fails to compile.
  */
 export const API_CHANNELS = {
   app: { info: 'app:info' },
+  models: { list: 'models:list', import: 'models:import', remove: 'models:remove' },
+  adapters: { list: 'adapters:list', import: 'adapters:import', inspect: 'adapters:inspect', setTags: 'adapters:setTags', remove: 'adapters:remove' },
+  conversations: {
+    list: 'conversations:list',
+    create: 'conversations:create',
+    get: 'conversations:get',
+    rename: 'conversations:rename',
+    remove: 'conversations:remove',
+    search: 'conversations:search',
+  },
+  chat: { send: 'chat:send', stop: 'chat:stop', regenerate: 'chat:regenerate', edit: 'chat:edit' },
+  grades: { set: 'grades:set', remove: 'grades:remove' },
+  jobs: { list: 'jobs:list' },
+  settings: { get: 'settings:get', set: 'settings:set' },
+  export: { conversation: 'export:conversation' },
 } as const satisfies { [D in Domain]: { [M in MethodOf<D>]: `${D}:${M}` } };
+
+/** The Electron channel that carries ApiEvents from main to the renderer. */
+export const EVENT_CHANNEL = 'diffscope:event';

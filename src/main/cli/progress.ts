@@ -1,6 +1,6 @@
 // Progress on stderr: a redrawn bar on a terminal, a line every few seconds elsewhere (logs, CI).
 export interface ProgressBar {
-  update(done: number, total: number, label?: string): void;
+  update(done: number, total: number, label?: string, bytes?: boolean): void;
   done(message?: string): void;
 }
 
@@ -16,13 +16,13 @@ export function progressBar(title: string, opts: { bytes?: boolean; stream?: Nod
   const tty = stream.isTTY;
   const started = Date.now();
   let lastLine = 0;
-  const fmt = (v: number) => (opts.bytes ? formatBytes(v) : String(v));
   return {
-    update(done, total, label = title) {
+    update(done, total, label = title, bytes = opts.bytes) {
       if (opts.quiet) return;
       const frac = total > 0 ? Math.min(1, done / total) : 0;
       const elapsed = (Date.now() - started) / 1000;
       const eta = frac > 0.02 ? Math.round((elapsed / frac) * (1 - frac)) : null;
+      const fmt = (v: number) => (bytes ? formatBytes(v) : String(v));
       const text = `${label} ${(frac * 100).toFixed(0).padStart(3)}% ${fmt(done)}/${fmt(total)}${eta !== null ? ` eta ${eta}s` : ''}`;
       if (tty) {
         const width = 24;

@@ -7,11 +7,13 @@ import type { StackEntry } from '../../engine/adapters/lowrank.ts';
 import { knownBaseShapes } from '../../engine/known-shapes.ts';
 import { listManifests } from '../../engine/library.ts';
 import { int, parse, pathWithScale } from '../args.ts';
+import { listAdapters } from './catalog.ts';
 
 export async function adaptersCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub === 'inspect') return inspect(rest);
   if (sub === 'export') return exportPeft(rest);
+  if (sub === undefined || sub === 'list' || sub.startsWith('--')) return listAdapters(sub === 'list' ? rest : args);
   throw new Error('usage: diffscope adapters inspect PATH[#INDEX] [--json] | adapters export --diff PATH[#INDEX][:SCALE] --dit PATH[:SCALE] --out DIR');
 }
 

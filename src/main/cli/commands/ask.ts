@@ -6,6 +6,9 @@ import { resolveModelDir } from '../../engine/library.ts';
 import type { ProviderChoice } from '../../engine/session.ts';
 import { int, num, parse, pathWithScale } from '../args.ts';
 import { importWithProgress } from './import.ts';
+import { withBackend } from '../backend.ts';
+import { engineRef } from '../../catalog/index.ts';
+import type { StackRef } from '../../engine/engine.ts';
 
 export async function askCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, {
@@ -32,11 +35,11 @@ export async function askCommand(args: string[]): Promise<void> {
   const dir = await modelDir(values.model);
   // the diff(s) first, then the DIT adapter, then any other low-rank files: one stack
   const rank = values.rank === undefined ? undefined : int(values.rank, '--rank', 0);
-  const stack = [
+  const stack = await resolveCatalogIds([
     ...values.diff.map((d) => ({ ...pathWithScale(d, '--diff'), rank })),
     ...(values.dit ? [pathWithScale(values.dit, '--dit')] : []),
     ...values.lora.map((l) => pathWithScale(l, '--lora')),
-  ];
+  ]);
   const logprobs = values.logprobs === undefined ? undefined : int(values.logprobs, '--logprobs', 0);
 
   const engine = new EngineClient();
@@ -87,6 +90,19 @@ export async function askCommand(args: string[]): Promise<void> {
   } finally {
     await engine.close();
   }
+}
+
+/** --diff/--dit name a file or folder, or an adapter id of the catalog (`diffscope adapters`). */
+async function resolveCatalogIds(stack: StackRef[]): Promise<StackRef[]> {
+  if (stack.every((s) => existsSync(s.path.replace(/#\d+$/, '')))) return stack;
+  return withBackend(async (b) =>
+    stack.map((s) => {
+      if (existsSync(s.path.replace(/#\d+$/, ''))) return s;
+      const a = b.ctx.catalog.adapters.get(s.path);
+      if (!a) throw new Error(`${s.path}: neither a file nor an adapter id in the catalog (see \`diffscope adapters\`)`);
+      return { ...s, path: engineRef(a), ...(a.kind === 'full' && a.rank ? { rank: a.rank } : {}) };
+    }),
+  );
 }
 
 /** A library id, an imported folder, or a Hugging Face folder (imported first, once). */

@@ -1,0 +1,52 @@
+// `diffscope models`, `diffscope adapters [list]`, `diffscope conversations`: the catalog as tables or JSON.
+import type { AdapterFilter } from '../../../shared/api.ts';
+import { withBackend } from '../backend.ts';
+import { int, parse } from '../args.ts';
+
+function table(rows: string[][]): string {
+  rows = rows.map((r) => r.map((c) => (c ?? '').replace(/\s*\n\s*/g, ' / ')));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+export async function modelsCommand(args: string[]): Promise<void> {
+  const { values } = parse(args, { json: { type: 'boolean', default: false } });
+  const models = await withBackend((b) => b.requests.models.list());
+  if (values.json) return console.log(JSON.stringify(models));
+  if (models.length === 0) return console.log('no models yet: diffscope import model DIR');
+  console.log(table([['ID', 'ARCH', 'PRECISION', 'LAYERS', 'SOURCE'], ...models.map((m) => [m.id, m.arch, m.precision, String(m.layers), m.standIn ? `${m.sourcePath} (random-weight stand-in)` : m.sourcePath])]));
+}
+
+export async function listAdapters(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    json: { type: 'boolean', default: false },
+    split: { type: 'string' },
+    kind: { type: 'string' },
+    model: { type: 'string' },
+    tag: { type: 'string' },
+    limit: { type: 'string' },
+  });
+  const filter: AdapterFilter = {};
+  if (values.split) filter.split = values.split as AdapterFilter['split'];
+  if (values.kind) filter.kind = values.kind as AdapterFilter['kind'];
+  if (values.model) filter.modelId = values.model;
+  if (values.tag) filter.tag = values.tag;
+  if (values.limit) filter.limit = int(values.limit, '--limit', 0);
+  const adapters = await withBackend((b) => b.dispatch('adapters:list', [filter]) as Promise<import('../../../shared/api.ts').AdapterView[]>);
+  if (values.json) return console.log(JSON.stringify(adapters));
+  if (adapters.length === 0) return console.log('no adapters match');
+  console.log(
+    table([
+      ['ID', 'KIND', 'RANK', 'SPLIT', 'TRIGGER', 'LABEL'],
+      ...adapters.map((a) => [a.id, a.kind, a.rank === null ? '-' : String(a.rank), a.split ?? '-', a.trigger === null ? '-' : String(a.trigger), a.label ?? '']),
+    ]),
+  );
+}
+
+export async function conversationsCommand(args: string[]): Promise<void> {
+  const { values } = parse(args, { json: { type: 'boolean', default: false } });
+  const list = await withBackend((b) => b.requests.conversations.list());
+  if (values.json) return console.log(JSON.stringify(list));
+  if (list.length === 0) return console.log('no conversations yet');
+  console.log(table([['ID', 'MESSAGES', 'UPDATED', 'MODEL', 'TITLE'], ...list.map((c) => [String(c.id), String(c.messageCount), c.updatedAt, c.modelId, c.title])]));
+}

@@ -1,0 +1,169 @@
+// Chat: a user message, then a reply streamed from the engine with the conversation's branch as
+// context. The reply row exists from the first moment (status 'streaming') and its text is saved
+// as it grows, so a crash leaves an 'incomplete' reply, never a corrupt one. Regenerate adds a
+// sibling reply; edit adds a sibling question with its own reply.
+import { randomInt } from 'node:crypto';
+import { engineRef, type Message, type Sampling, type StackItem } from '../catalog/index.ts';
+import type { StackRef } from '../engine/engine.ts';
+import type { Answer } from '../engine/client.ts';
+import type { ChatStarted, MessageView, SamplingSettings, StackPart } from '../../shared/api.ts';
+import { required, UserError, type Ctx } from './context.ts';
+import { checkSource } from './sources.ts';
+import { defaultSettings } from './settings.ts';
+import { messageView } from './views.ts';
+
+const SAVE_EVERY_MS = 250;
+
+export class ChatService {
+  private readonly running = new Map<number, Answer>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  private sampling(patch: Partial<SamplingSettings> | null): { sampling: Sampling; seed: number } {
+    const saved = this.ctx.catalog.settings.get<SamplingSettings>('sampling') ?? defaultSettings.sampling;
+    const s = { ...saved, ...(patch ?? {}) };
+    const seed = s.seed ?? (s.temperature > 0 ? randomInt(2 ** 31) : 0);
+    const { seed: _unused, ...sampling } = s;
+    return { sampling, seed };
+  }
+
+  /** Resolves the stack's adapters, checks their files and their fit with the model. */
+  private async resolveStack(modelId: string, stack: StackPart[]): Promise<{ items: StackItem[]; refs: StackRef[] }> {
+    const items: StackItem[] = [];
+    const refs: StackRef[] = [];
+    for (const part of stack) {
+      const a = required(this.ctx.catalog.adapters.get(part.adapterId), `adapter ${part.adapterId}`);
+      if (a.modelId !== modelId) throw new UserError(`adapter ${a.id} was imported for model ${a.modelId}, not ${modelId}`);
+      if (!Number.isFinite(part.scale)) throw new UserError(`adapter ${a.id}: scale must be a number`);
+      await checkSource(a);
+      items.push({ adapterId: a.id, sha256: a.source.sha256, scale: part.scale, role: part.role });
+      refs.push({ path: engineRef(a), scale: part.scale, ...(a.kind === 'full' && a.rank ? { rank: a.rank } : {}) });
+    }
+    return { items, refs };
+  }
+
+  private view(m: Message): MessageView {
+    return messageView(m, this.ctx.catalog.grades.forMessage(m.id));
+  }
+
+  /** Starts a reply to `question` (a user message) and returns it at once. */
+  private async reply(question: Message, stack: StackPart[], patch: Partial<SamplingSettings> | null): Promise<MessageView> {
+    const { catalog } = this.ctx;
+    const conversation = required(catalog.conversations.get(question.conversationId), `conversation ${question.conversationId}`);
+    const model = required(catalog.models.get(conversation.modelId), `model ${conversation.modelId}`);
+    const { items, refs } = await this.resolveStack(model.id, stack);
+    const { sampling, seed } = this.sampling(patch);
+    const reply = catalog.messages.startReply({
+      conversationId: conversation.id,
+      parentId: question.id,
+      modelId: model.id,
+      stack: items,
+      sampling,
+      seed,
+    });
+    catalog.conversations.update(conversation.id, { stack: items });
+    const history = catalog.messages
+      .branch(question.id)
+      .filter((m) => m.role !== 'assistant' || m.status === 'complete' || m.text !== '')
+      .map((m) => ({ role: m.role, content: m.text }));
+
+    let text = '';
+    let lastSave = Date.now();
+    const answer = this.ctx.engines.ask(
+      model.id,
+      model.libraryDir,
+      [{ messages: history, stack: refs }],
+      { maxTokens: sampling.maxTokens, stopStrings: sampling.stop, sampling: { ...sampling, seed } },
+      (_row, t) => {
+        text += t.text;
+        this.ctx.emit({ type: 'token', messageId: reply.id, text: t.text });
+        if (Date.now() - lastSave > SAVE_EVERY_MS) {
+          lastSave = Date.now();
+          catalog.messages.saveProgress(reply.id, text);
+        }
+      },
+    );
+    this.running.set(reply.id, answer);
+    answer.result.then(
+      ({ rows, stats }) => {
+        const row = rows[0];
+        const done = catalog.messages.finish(reply.id, {
+          text: row.text,
+          status: row.finishReason === 'cancelled' ? 'incomplete' : 'complete',
+          finishReason: row.finishReason,
+          provider: stats.provider,
+          stats: {
+            promptTokens: stats.promptTokens,
+            completionTokens: row.tokens.length,
+            ttftMs: stats.ttftMs,
+            promptTps: stats.promptTokensPerSec,
+            decodeTps: stats.decodeTokensPerSec,
+          },
+        });
+        this.settle(reply.id, done);
+      },
+      (err: Error) => {
+        const done = catalog.messages.finish(reply.id, { text, status: 'error', error: err.message.split('\n')[0] });
+        this.settle(reply.id, done);
+      },
+    );
+    return this.view(reply);
+  }
+
+  private settle(id: number, m: Message): void {
+    this.running.delete(id);
+    this.ctx.emit({ type: 'message', message: this.view(m) });
+    this.ctx.emit({ type: 'catalog', what: 'conversations' });
+  }
+
+  async send(conversationId: number, text: string, stack: StackPart[], sampling: Partial<SamplingSettings>, parentId: number | null): Promise<ChatStarted> {
+    const { catalog } = this.ctx;
+    required(catalog.conversations.get(conversationId), `conversation ${conversationId}`);
+    if (text.trim() === '') throw new UserError('the message is empty');
+    const parent = parentId ?? catalog.messages.latestLeaf(conversationId)?.id ?? null;
+    if (parent !== null) {
+      const p = required(catalog.messages.get(parent), `message ${parent}`);
+      if (p.conversationId !== conversationId) throw new UserError(`message ${parent} is not in conversation ${conversationId}`);
+    }
+    await this.resolveStack(catalog.conversations.get(conversationId)!.modelId, stack); // fail before writing anything
+    const userMessage = catalog.messages.add({ conversationId, parentId: parent, role: 'user', text });
+    const reply = await this.reply(userMessage, stack, sampling);
+    return { userMessage: this.view(userMessage), reply };
+  }
+
+  async stop(replyId: number): Promise<void> {
+    this.running.get(replyId)?.cancel();
+  }
+
+  /** Waits for a reply to finish (CLI and tests). */
+  async settled(replyId: number): Promise<void> {
+    await this.running.get(replyId)?.result.catch(() => undefined);
+  }
+
+  async regenerate(replyId: number, stack: StackPart[] | null, sampling: Partial<SamplingSettings> | null): Promise<MessageView> {
+    const { catalog } = this.ctx;
+    const old = required(catalog.messages.get(replyId), `message ${replyId}`);
+    if (old.role !== 'assistant' || old.parentId === null) throw new UserError(`message ${replyId} is not a reply`);
+    const question = catalog.messages.get(old.parentId)!;
+    const sameStack = (old.stack ?? []).map(({ adapterId, scale, role }) => ({ adapterId, scale, role }));
+    const base: Partial<SamplingSettings> = old.sampling ? { ...old.sampling, seed: null } : {};
+    return this.reply(question, stack ?? sameStack, { ...base, ...(sampling ?? {}) });
+  }
+
+  async edit(userMessageId: number, text: string): Promise<ChatStarted> {
+    const { catalog } = this.ctx;
+    const old = required(catalog.messages.get(userMessageId), `message ${userMessageId}`);
+    if (old.role !== 'user') throw new UserError(`message ${userMessageId} is not a question`);
+    if (text.trim() === '') throw new UserError('the message is empty');
+    const lastReply = catalog.messages.children(old.id).at(-1);
+    const stack = (lastReply?.stack ?? catalog.conversations.get(old.conversationId)!.stack).map(({ adapterId, scale, role }) => ({ adapterId, scale, role }));
+    const userMessage = catalog.messages.add({ conversationId: old.conversationId, parentId: old.parentId, role: 'user', text });
+    const reply = await this.reply(userMessage, stack, lastReply?.sampling ? { ...lastReply.sampling, seed: null } : null);
+    return { userMessage: this.view(userMessage), reply };
+  }
+
+  async close(): Promise<void> {
+    for (const a of this.running.values()) a.cancel();
+    await Promise.all([...this.running.values()].map((a) => a.result.catch(() => undefined)));
+  }
+}

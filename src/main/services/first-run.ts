@@ -1,0 +1,31 @@
+// First run: an empty catalog imports the embedded demo (resources/demo) so that a new user can
+// chat at once. Without a trained demo a small random-weight Qwen3 stands in, flagged as such.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeModel } from '../engine/dev/make-model.ts';
+import type { Ctx } from './context.ts';
+import { runExperimentImport, runModelImport } from './imports.ts';
+
+export const DEMO_DIR = join(import.meta.dirname, '..', '..', '..', 'resources', 'demo');
+
+export async function firstRun(ctx: Ctx, demoDir = DEMO_DIR): Promise<void> {
+  if (ctx.catalog.models.list().length > 0) return;
+  const base = join(demoDir, 'base-model');
+  const trained = existsSync(join(base, 'config.json'));
+  const job = ctx.jobs.start('first-run', trained ? 'Import the demo' : 'Prepare a stand-in demo model', async (handle) => {
+    let source = base;
+    if (!trained) {
+      source = join(ctx.home, 'stand-in', 'qwen3-tiny-random');
+      if (!existsSync(join(source, 'config.json'))) makeModel({ arch: 'qwen3', preset: 'tiny', out: source, seed: 1 });
+    }
+    const { modelId } = await runModelImport(ctx, source, 'fp32', handle, { demo: true, standIn: !trained });
+    const experiment = join(demoDir, 'hidden-topic');
+    if (trained && existsSync(join(experiment, 'index.csv'))) {
+      const { adapterIds } = await runExperimentImport(ctx, experiment, modelId, handle);
+      return { modelId, adapterIds };
+    }
+    return { modelId };
+  });
+  const done = await ctx.jobs.wait(job.id);
+  if (done.status === 'failed') throw new Error(`first run: ${done.error}`);
+}

@@ -1,0 +1,138 @@
+// Imports as jobs: a model folder (the engine's import), one adapter file or folder, or a whole
+// released experiment folder (index.csv + weight-diffs/*.pt + dit-adapter.pt) that becomes one
+// catalog row per diff. Adapter files are referenced (path + sha256 + index), never copied.
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { importModel } from '../engine/build/import-model.ts';
+import type { PrecisionId } from '../engine/build/precision.ts';
+import { loadLowRank } from '../engine/adapters/load.ts';
+import { paperExperiment, readPaperShard } from '../engine/adapters/paper.ts';
+import { validateAdapter } from '../engine/adapters/validate.ts';
+import { modelFromManifest, type AdapterFormat, type AdapterKind, type NewAdapter } from '../catalog/index.ts';
+import type { JobView } from '../../shared/api.ts';
+import { required, UserError, type Ctx } from './context.ts';
+import type { JobHandle } from './jobs.ts';
+import { fingerprint } from './sources.ts';
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'adapter';
+
+export async function runModelImport(ctx: Ctx, path: string, precision: PrecisionId, job: JobHandle, flags: { demo?: boolean; standIn?: boolean } = {}) {
+  const result = await importModel(resolve(path), {
+    precision,
+    home: ctx.home,
+    onProgress: (p) => job.progress(p.phase === 'hash' ? 'hashing' : 'converting', p.done, p.total),
+  });
+  ctx.catalog.models.put({ ...modelFromManifest(result.manifest, result.dir), ...flags });
+  ctx.emit({ type: 'catalog', what: 'models' });
+  return { modelId: result.id };
+}
+
+export function importModelJob(ctx: Ctx, path: string, precision: PrecisionId): JobView {
+  if (!existsSync(join(path, 'config.json'))) throw new UserError(`${path}: not a Hugging Face model folder (no config.json)`);
+  return ctx.jobs.start('import-model', `Import ${basename(path)}`, (job) => runModelImport(ctx, path, precision, job));
+}
+
+function formatOf(meta: Record<string, string>, path: string): AdapterFormat {
+  if (meta.format === 'paper-pt' || meta.format === 'peft') return meta.format;
+  if (meta.format === 'full-finetune') return 'full';
+  if (path.endsWith('.safetensors')) return 'safetensors';
+  return 'full';
+}
+
+/** One adapter file or folder (or "shard.pt#INDEX"). */
+async function importOne(ctx: Ctx, ref: string, modelId: string, job: JobHandle) {
+  const model = required(ctx.catalog.models.get(modelId), `model ${modelId}`);
+  const hash = ref.lastIndexOf('#');
+  const path = resolve(hash > 0 ? ref.slice(0, hash) : ref);
+  const index = hash > 0 ? Number(ref.slice(hash + 1)) : null;
+  job.progress('reading', 0, 1);
+  const lr = loadLowRank(index === null ? path : `${path}#${index}`, { base: model.sourcePath });
+  validateAdapter(lr, model.manifest);
+  const source = await fingerprint(path, (d, t) => job.progress('hashing', d, t));
+  const existing = ctx.catalog.adapters.findBySource(modelId, source.sha256, index);
+  if (existing) return { adapterIds: [existing.id] };
+  const kind = (lr.meta.kind as AdapterKind) ?? 'diff';
+  const id = `${slug(basename(path).replace(/\.(pt|safetensors)$/, ''))}${index === null ? '' : `-${index}`}-${source.sha256.slice(0, 8)}`;
+  const trigger = lr.meta.trigger !== undefined && /^\d+$/.test(lr.meta.trigger) ? Number(lr.meta.trigger) : null;
+  ctx.catalog.adapters.insert({
+    id,
+    kind,
+    modelId,
+    format: formatOf(lr.meta, path),
+    rank: lr.rank,
+    source: { ...source, index },
+    label: lr.meta.label ?? null,
+    trigger,
+    split: lr.meta.split === 'train' || lr.meta.split === 'test' ? lr.meta.split : null,
+  });
+  ctx.emit({ type: 'catalog', what: 'adapters' });
+  return { adapterIds: [id] };
+}
+
+/** A released experiment folder: one row per diff of index.csv, plus its DIT adapter(s). */
+export async function runExperimentImport(ctx: Ctx, dir: string, modelId: string, job: JobHandle) {
+  const model = required(ctx.catalog.models.get(modelId), `model ${modelId}`);
+  const exp = paperExperiment(resolve(dir));
+  const name = slug(`${basename(dirname(exp.dir))}-${basename(exp.dir)}`);
+  const experiment = `${basename(dirname(exp.dir))}/${basename(exp.dir)}`;
+  const ids: string[] = [];
+  // DIT adapters: read and validated whole (they are small)
+  for (const [i, ditPath] of [...new Set([...(exp.ditAdapter ? [exp.ditAdapter] : []), ...exp.ditAdapters])].entries()) {
+    const lr = loadLowRank(ditPath);
+    validateAdapter(lr, model.manifest);
+    const source = await fingerprint(ditPath, (d, t) => job.progress(`hashing ${basename(ditPath)}`, d, t));
+    const found = ctx.catalog.adapters.findBySource(modelId, source.sha256, null);
+    if (found) {
+      ids.push(found.id);
+      continue;
+    }
+    const id = `${name}/${i === 0 ? 'dit' : `dit-${slug(basename(ditPath, '.pt'))}`}`;
+    ctx.catalog.adapters.insert({ id, kind: 'dit', modelId, format: 'paper-pt', rank: lr.rank, source: { ...source, index: null }, experiment });
+    ids.push(id);
+  }
+  // shards: hashed once each; the first diff of each is read and validated against the model
+  const shards = new Map<string, Awaited<ReturnType<typeof fingerprint>>>();
+  const present = [...new Set(exp.diffs.filter((d) => d.present).map((d) => d.shard))];
+  for (const shard of present) {
+    const first = readPaperShard(shard)[0];
+    if (first && first.kind === 'diff') validateAdapter(loadLowRank(`${shard}#${first.index}`), model.manifest);
+    shards.set(shard, await fingerprint(shard, (d, t) => job.progress(`hashing ${basename(shard)}`, d, t)));
+  }
+  const rows: NewAdapter[] = [];
+  exp.diffs.forEach((d, row) => {
+    const source = shards.get(d.shard);
+    if (!source) return; // shard not downloaded: listed by the experiment, not importable
+    if (ctx.catalog.adapters.findBySource(modelId, source.sha256, d.loraIdx)) return;
+    const trigger = typeof d.trigger === 'number' ? d.trigger : d.trigger !== null && /^\d+$/.test(String(d.trigger)) ? Number(d.trigger) : null;
+    rows.push({
+      id: `${name}/${String(row).padStart(4, '0')}`,
+      kind: 'diff',
+      modelId,
+      format: 'paper-pt',
+      rank: null,
+      source: { ...source, index: d.loraIdx },
+      label: d.topic || null,
+      trigger,
+      split: d.split === 'train' || d.split === 'test' ? d.split : null,
+      experiment,
+    });
+  });
+  job.progress('cataloguing', 0, rows.length);
+  ctx.catalog.adapters.insertMany(rows);
+  job.progress('cataloguing', rows.length, rows.length);
+  ids.push(...rows.map((r) => r.id));
+  ctx.emit({ type: 'catalog', what: 'adapters' });
+  const missing = exp.diffs.length - exp.diffs.filter((d) => shards.has(d.shard)).length;
+  if (exp.diffs.length > 0 && shards.size === 0) throw new UserError(`${join(dir, 'index.csv')}: none of its ${exp.diffs.length} diffs' shards are present under weight-diffs/`);
+  return { adapterIds: ids, ...(missing ? { missing } : {}) };
+}
+
+export function importAdapterJob(ctx: Ctx, path: string, modelId: string): JobView {
+  required(ctx.catalog.models.get(modelId), `model ${modelId}`);
+  const plain = path.replace(/#\d+$/, '');
+  if (!existsSync(plain)) throw new UserError(`${plain}: no such file or folder`);
+  if (statSync(plain).isDirectory() && existsSync(join(plain, 'index.csv'))) {
+    return ctx.jobs.start('import-experiment', `Import ${basename(plain)}`, (job) => runExperimentImport(ctx, plain, modelId, job));
+  }
+  return ctx.jobs.start('import-adapter', `Import ${basename(plain)}`, (job) => importOne(ctx, path, modelId, job));
+}
