@@ -8,3 +8,6 @@ serveEngine({
   onMessage: (fn) => process.on('message', (m) => fn(m as HostRequest)),
   send: (m: HostReply) => process.send!(m),
 });
+
+// The parent died without stopping us (e.g. SIGKILL): do not linger as an orphan.
+process.on('disconnect', () => process.exit(0));

@@ -6,7 +6,8 @@ import { makeModel } from '../engine/dev/make-model.ts';
 import type { Ctx } from './context.ts';
 import { runExperimentImport, runModelImport } from './imports.ts';
 
-export const DEMO_DIR = join(import.meta.dirname, '..', '..', '..', 'resources', 'demo');
+/** The embedded demo; DIFFSCOPE_DEMO_DIR points elsewhere (tests, a demo of one's own). */
+export const DEMO_DIR = process.env.DIFFSCOPE_DEMO_DIR || join(import.meta.dirname, '..', '..', '..', 'resources', 'demo');
 
 export async function firstRun(ctx: Ctx, demoDir = DEMO_DIR): Promise<void> {
   if (ctx.catalog.models.list().length > 0) return;

@@ -69,11 +69,24 @@ async function importOne(ctx: Ctx, ref: string, modelId: string, job: JobHandle)
   return { adapterIds: [id] };
 }
 
+/**
+ * Ids of an experiment's rows are "<prefix>/<row>". A folder imported before keeps its prefix;
+ * another experiment of the same name gets "-2", "-3", ...
+ */
+function experimentPrefix(ctx: Ctx, name: string, dir: string): string {
+  const taken = (prefix: string) => ctx.catalog.adapters.get(`${prefix}/0000`) ?? ctx.catalog.adapters.get(`${prefix}/dit`);
+  for (let k = 1; ; k++) {
+    const prefix = k === 1 ? name : `${name}-${k}`;
+    const a = taken(prefix);
+    if (!a || dirname(a.source.path) === dir || dirname(dirname(a.source.path)) === dir) return prefix;
+  }
+}
+
 /** A released experiment folder: one row per diff of index.csv, plus its DIT adapter(s). */
 export async function runExperimentImport(ctx: Ctx, dir: string, modelId: string, job: JobHandle) {
   const model = required(ctx.catalog.models.get(modelId), `model ${modelId}`);
   const exp = paperExperiment(resolve(dir));
-  const name = slug(`${basename(dirname(exp.dir))}-${basename(exp.dir)}`);
+  const name = experimentPrefix(ctx, slug(`${basename(dirname(exp.dir))}-${basename(exp.dir)}`), exp.dir);
   const experiment = `${basename(dirname(exp.dir))}/${basename(exp.dir)}`;
   const ids: string[] = [];
   // DIT adapters: read and validated whole (they are small)
