@@ -1,21 +1,35 @@
-// `npm run bench [-- --json]`: figures as ratios to a limit measured in the same run.
+// `npm run bench [-- --json] [-- --only engine|catalog]`: figures as ratios to a limit measured
+// in the same run, or as absolute times where the brief sets a bound.
 import { join } from 'node:path';
-import { benchEngine } from './engine.ts';
+import { benchEngine, type EngineBench } from './engine.ts';
+import { benchCatalog, type CatalogBench } from './catalog.ts';
 
-const json = process.argv.includes('--json');
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 const work = join(import.meta.dirname, '.tmp');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const engine = await benchEngine(work, log);
-const result = { engine };
+const result: { engine?: EngineBench; catalog?: CatalogBench } = {};
+if (!only || only === 'engine') result.engine = await benchEngine(work, log);
+if (!only || only === 'catalog') result.catalog = await benchCatalog(work, log);
+
 if (json) {
   console.log(JSON.stringify(result, null, 2));
 } else {
-  const e = engine;
-  console.log(`engine (qwen3 0.6b shapes, fp32, ${e.provider}, ${e.threads} threads)`);
-  console.log(`  decode            ${e.decodeTokensPerSec.toFixed(2)} tok/s = ${(e.rooflineRatio * 100).toFixed(1)}% of roofline ${e.rooflineTokensPerSec.toFixed(2)} tok/s`);
-  console.log(`                    (${(e.weightBytesPerToken / 1e9).toFixed(2)} GB of weights per token at ${e.readBandwidthGBps.toFixed(1)} GB/s measured read bandwidth)`);
-  console.log(`  prefill (128)     ${e.prefillTokensPerSec.toFixed(1)} tok/s`);
-  console.log(`  rank-17 stack     ${(e.loraOverheadRatio * 100).toFixed(1)}% of rank-0 decode speed (${e.decodeRank17TokensPerSec.toFixed(2)} tok/s)`);
-  console.log(`  swap diff         ${e.swapMs.toFixed(2)} ms (whole stack: ${e.swapFullMs.toFixed(2)} ms), no session rebuild`);
+  const e = result.engine;
+  if (e) {
+    console.log(`engine (qwen3 0.6b shapes, fp32, ${e.provider}, ${e.threads} threads)`);
+    console.log(`  decode            ${e.decodeTokensPerSec.toFixed(2)} tok/s = ${(e.rooflineRatio * 100).toFixed(1)}% of roofline ${e.rooflineTokensPerSec.toFixed(2)} tok/s`);
+    console.log(`                    (${(e.weightBytesPerToken / 1e9).toFixed(2)} GB of weights per token at ${e.readBandwidthGBps.toFixed(1)} GB/s measured read bandwidth)`);
+    console.log(`  prefill (128)     ${e.prefillTokensPerSec.toFixed(1)} tok/s`);
+    console.log(`  rank-17 stack     ${(e.loraOverheadRatio * 100).toFixed(1)}% of rank-0 decode speed (${e.decodeRank17TokensPerSec.toFixed(2)} tok/s)`);
+    console.log(`  swap diff         ${e.swapMs.toFixed(2)} ms (whole stack: ${e.swapFullMs.toFixed(2)} ms), no session rebuild`);
+  }
+  const c = result.catalog;
+  if (c) {
+    console.log(`catalog`);
+    console.log(`  search            ${c.searchMs.toFixed(1)} ms median over ${c.messages.toLocaleString('en')} messages (worst query ${c.worstMs.toFixed(1)} ms; after optimize ${c.optimizedSearchMs.toFixed(1)} ms)`);
+    console.log(`  experiment import ${c.experimentImportSeconds.toFixed(2)} s for ${c.experimentDiffs.toLocaleString('en')} diffs`);
+  }
 }
