@@ -78,51 +78,50 @@ export class StackFeeds {
     }
   }
 
-  private writeSlot(row: number, slot: Slot): void {
-    const R = this.rank;
+  /** Each module's feed buffers with its shape, for one pass over the whole model. */
+  private forEachModule(fn: (key: string, inDim: number, outDim: number, a: Float32Array, b: Float32Array) => void): void {
     for (let layer = 0; layer < this.shapes.layers; layer++) {
       for (const module of MODULES) {
         const [inDim, outDim] = this.shapes.modules[module];
         const names = loraInputNames(layer, module);
-        const a = this.feeds.get(names.a)!.data;
-        const b = this.feeds.get(names.b)!.data;
-        const m = slot.adapter.modules.get(moduleKey(layer, module));
-        const r = slot.adapter.rank;
-        const aBase = row * inDim * R + slot.offset;
-        const bBase = (row * R + slot.offset) * outDim;
-        if (!m) {
-          for (let i = 0; i < inDim; i++) a.fill(0, aBase + i * R, aBase + i * R + r);
-          b.fill(0, bBase, bBase + r * outDim);
-          continue;
-        }
-        // a[row, i, offset + j] = m.a[i, j]  (modules of lower rank than the adapter are zero-padded)
-        const mr = m.rank;
-        for (let i = 0; i < inDim; i++) {
-          const dst = aBase + i * R;
-          const src = i * mr;
-          for (let j = 0; j < mr; j++) a[dst + j] = m.a[src + j];
-          for (let j = mr; j < r; j++) a[dst + j] = 0;
-        }
-        // b[row, offset + j, :] = scale * m.b[j, :]
-        const s = slot.scale;
-        const n = mr * outDim;
-        for (let k = 0; k < n; k++) b[bBase + k] = s * m.b[k];
-        b.fill(0, bBase + n, bBase + r * outDim);
+        fn(moduleKey(layer, module), inDim, outDim, this.feeds.get(names.a)!.data, this.feeds.get(names.b)!.data);
       }
     }
   }
 
+  private writeSlot(row: number, slot: Slot): void {
+    const R = this.rank;
+    const r = slot.adapter.rank;
+    this.forEachModule((key, inDim, outDim, a, b) => {
+      const m = slot.adapter.modules.get(key);
+      const aBase = row * inDim * R + slot.offset;
+      const bBase = (row * R + slot.offset) * outDim;
+      if (!m) {
+        for (let i = 0; i < inDim; i++) a.fill(0, aBase + i * R, aBase + i * R + r);
+        b.fill(0, bBase, bBase + r * outDim);
+        return;
+      }
+      // a[row, i, offset + j] = m.a[i, j]  (modules of lower rank than the adapter are zero-padded)
+      const mr = m.rank;
+      for (let i = 0; i < inDim; i++) {
+        const dst = aBase + i * R;
+        const src = i * mr;
+        for (let j = 0; j < mr; j++) a[dst + j] = m.a[src + j];
+        for (let j = mr; j < r; j++) a[dst + j] = 0;
+      }
+      // b[row, offset + j, :] = scale * m.b[j, :]
+      const s = slot.scale;
+      const n = mr * outDim;
+      for (let k = 0; k < n; k++) b[bBase + k] = s * m.b[k];
+      b.fill(0, bBase + n, bBase + r * outDim);
+    });
+  }
+
   private clearFrom(row: number, offset: number): void {
     const R = this.rank;
-    for (let layer = 0; layer < this.shapes.layers; layer++) {
-      for (const module of MODULES) {
-        const [inDim, outDim] = this.shapes.modules[module];
-        const names = loraInputNames(layer, module);
-        const a = this.feeds.get(names.a)!.data;
-        const b = this.feeds.get(names.b)!.data;
-        for (let i = 0; i < inDim; i++) a.fill(0, row * inDim * R + i * R + offset, row * inDim * R + (i + 1) * R);
-        b.fill(0, (row * R + offset) * outDim, (row + 1) * R * outDim);
-      }
-    }
+    this.forEachModule((_key, inDim, outDim, a, b) => {
+      for (let i = 0; i < inDim; i++) a.fill(0, row * inDim * R + i * R + offset, row * inDim * R + (i + 1) * R);
+      b.fill(0, (row * R + offset) * outDim, (row + 1) * R * outDim);
+    });
   }
 }
