@@ -7,7 +7,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_CHANNELS } from '../../src/shared/api.ts';
-import { createApi, type Invoke } from '../../src/preload/api.ts';
+import { cleanIpcError, createApi, type Invoke } from '../../src/preload/api.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const src = (...parts: string[]) => join(root, 'src', ...parts);
@@ -24,7 +24,7 @@ function sourceFiles(dir: string): string[] {
 /** Module specifiers of static imports, re-exports, side-effect imports, import() and require(). */
 function importsOf(code: string): string[] {
   const re =
-    /\b(?:import|export)\s[^'";]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+    /\b(?:import|export)\s[^'";]*?\bfrom\s*['"]([^'"]+)['"]|(?:^|[\n;])\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
   return [...code.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]!);
 }
 
@@ -54,6 +54,9 @@ test('the import scanner sees every import form', () => {
     "const f = require('os');",
   ].join('\n');
   assert.deepEqual(importsOf(code), ['../main/x.ts', 'node:fs', 'path', 'electron', 'fs/promises', 'os']);
+  // The word "import" inside strings is not an import.
+  const strings = ["const channels = { import: 'models:import', remove: 'models:remove' };", "type C = { type: 'import'; kind: string } | { type: 'x' };"];
+  assert.deepEqual(importsOf(strings.join('\n')), []);
 });
 
 test('the renderer imports no Node built-in, no electron, and nothing outside src/renderer and src/shared', () => {
@@ -84,18 +87,27 @@ test('the sandboxed preload requires only electron and bundles its own files', (
 test('the preload exposes exactly the contract, as window.diffscope, each method on its own channel', async () => {
   const index = read(src('preload', 'index.ts'));
   const exposed = [...index.matchAll(/exposeInMainWorld\(\s*['"]([^'"]+)['"]\s*,\s*([^;]+)\);/g)];
+  // The contract, and the shell's three extras (file dialog, dropped file's path, menu commands).
   assert.deepEqual(
     exposed.map((m) => [m[1], m[2]!.trim()]),
-    [['diffscope', 'createApi(invoke)']],
+    [
+      ['diffscope', 'createApi(invoke, onEvent)'],
+      ['diffscopeShell', 'shell'],
+    ],
   );
-  assert.equal(index.match(/\bexposeIn\w*World\b/g)?.length, 1, 'nothing else is exposed, ipcRenderer least of all');
+  assert.equal(index.match(/\bexposeIn\w*World\b/g)?.length, 2, 'nothing else is exposed, ipcRenderer least of all');
+  const shellObject = /const shell: DiffscopeShell = \{([\s\S]*?)\n\};/.exec(index)?.[1] ?? '';
+  assert.deepEqual([...shellObject.matchAll(/^\s{2}(\w+):/gm)].map((m) => m[1]), ['pickPath', 'pathForFile', 'onMenu']);
 
   const calls: unknown[][] = [];
   const invoke = ((channel: string, ...args: unknown[]) => {
     calls.push([channel, ...args]);
     return Promise.resolve(undefined);
   }) as Invoke;
-  const api = createApi(invoke) as unknown as Record<string, Record<string, (...args: unknown[]) => Promise<unknown>>>;
+  const onEvent = () => () => {};
+  const { onEvent: exposedOnEvent, ...requests } = createApi(invoke, onEvent);
+  assert.equal(exposedOnEvent, onEvent, 'events come from the given subscription');
+  const api = requests as unknown as Record<string, Record<string, (...args: unknown[]) => Promise<unknown>>>;
   const channels = API_CHANNELS as Record<string, Record<string, string>>;
 
   assert.deepEqual(Object.keys(api).sort(), Object.keys(channels).sort());
@@ -110,13 +122,22 @@ test('the preload exposes exactly the contract, as window.diffscope, each method
   }
 });
 
+test('an IPC error reaches the page as its own message', () => {
+  const wrapped = new Error("Error invoking remote method 'chat:send': ArgumentError: text: expected a string");
+  assert.equal(cleanIpcError(wrapped).message, 'text: expected a string');
+  assert.equal(cleanIpcError('plain').message, 'plain');
+});
+
 test('the window is created locked down', () => {
   const main = read(src('main', 'app', 'index.ts'));
   for (const setting of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webSecurity: true']) {
     assert.ok(main.includes(setting), `webPreferences has ${setting}`);
   }
   assert.match(main, /will-navigate['"],\s*\(event\)\s*=>\s*event\.preventDefault\(\)/);
-  assert.match(main, /setWindowOpenHandler\(\(\)\s*=>\s*\(\{\s*action:\s*'deny'\s*\}\)\)/);
+  // New windows are always denied; a web or mail link from an answer opens in the system's browser.
+  const opener = /setWindowOpenHandler\(\(\{ url \}\) => \{([\s\S]*?)\n  \}\);/.exec(main)?.[1] ?? '';
+  assert.match(opener, /^\s*if \(isExternalLink\(url\)\) void shell\.openExternal\(url\);\s*return \{ action: 'deny' \};\s*$/);
+  assert.match(main, /const isExternalLink = \(url: string\) => \/\^\(https\?:\|mailto:\)\/i\.test\(url\);/);
   assert.match(main, /setPermissionRequestHandler\([^)]*\)\s*=>\s*callback\(false\)\)/);
 });
 

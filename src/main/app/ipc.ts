@@ -1,33 +1,41 @@
-// Main-process side of the contract: one ipcMain handler per channel. Every call is checked for
-// where it comes from (our own renderer only) and for its arguments before it reaches a service.
-import { app, ipcMain, type IpcMainInvokeEvent } from 'electron';
-import type { ArgsOf, Channel, ResultOf } from '../../shared/api.ts';
+// Main-process side of the contract: one ipcMain handler per channel of API_CHANNELS, answered
+// only for our own page, passed to the back end's dispatch, which checks every argument before a
+// service sees it. Events go to every window on EVENT_CHANNEL. The shell's own channel (file
+// dialogs) is checked here.
+import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { API_CHANNELS, EVENT_CHANNEL } from '../../shared/api.ts';
+import { IMPORT_KINDS, SHELL_CHANNELS, type ImportKind } from '../../preload/shell.ts';
+import type { Backend } from './backend.ts';
+import { pickPath } from './dialogs.ts';
 
-interface Handler<C extends Channel> {
-  /** Turns the raw IPC arguments into the contract's argument tuple, or throws. */
-  parse(args: unknown[]): ArgsOf<C>;
-  run(...args: ArgsOf<C>): ResultOf<C> | Promise<ResultOf<C>>;
-}
+export const API_CHANNEL_NAMES: string[] = Object.values(API_CHANNELS).flatMap((methods) => Object.values(methods));
 
-/** Typed as a map over every channel, so a method added to the contract needs a handler here. */
-type Handlers = { [C in Channel]: Handler<C> };
+export function registerIpc(backend: Backend, isTrustedUrl: (url: string) => boolean): () => void {
+  const check = (channel: string, event: IpcMainInvokeEvent) => {
+    const url = event.senderFrame?.url ?? '';
+    if (!isTrustedUrl(url)) throw new Error(`${channel}: refused a call from ${url || 'an unknown frame'}`);
+  };
 
-const noArgs = (args: unknown[]): [] => {
-  if (args.length !== 0) throw new TypeError(`expected no arguments, got ${args.length}`);
-  return [];
-};
-
-const handlers: Handlers = {
-  'app:info': { parse: noArgs, run: () => ({ version: app.getVersion(), platform: process.platform }) },
-};
-
-export function registerIpc(isTrustedUrl: (url: string) => boolean): void {
-  function register<C extends Channel>(channel: C, handler: Handler<C>): void {
-    ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...raw: unknown[]) => {
-      const url = event.senderFrame?.url ?? '';
-      if (!isTrustedUrl(url)) throw new Error(`${channel}: refused a call from ${url || 'an unknown frame'}`);
-      return handler.run(...handler.parse(raw));
+  for (const channel of API_CHANNEL_NAMES) {
+    ipcMain.handle(channel, (event, ...args: unknown[]) => {
+      check(channel, event);
+      return backend.dispatch(channel, args);
     });
   }
-  for (const channel of Object.keys(handlers) as Channel[]) register(channel, handlers[channel]);
+
+  ipcMain.handle(SHELL_CHANNELS.pickPath, (event, ...args: unknown[]) => {
+    check(SHELL_CHANNELS.pickPath, event);
+    const [kind] = args;
+    if (args.length !== 1 || !IMPORT_KINDS.includes(kind as ImportKind)) throw new Error(`${SHELL_CHANNELS.pickPath}: expected one of ${IMPORT_KINDS.join(', ')}`);
+    return pickPath(BrowserWindow.fromWebContents(event.sender), kind as ImportKind);
+  });
+
+  const unsubscribe = backend.onEvent((e) => {
+    for (const win of BrowserWindow.getAllWindows()) if (!win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, e);
+  });
+
+  return () => {
+    unsubscribe();
+    for (const channel of [...API_CHANNEL_NAMES, SHELL_CHANNELS.pickPath]) ipcMain.removeHandler(channel);
+  };
 }

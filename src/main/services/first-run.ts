@@ -4,10 +4,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeModel } from '../engine/dev/make-model.ts';
 import type { Ctx } from './context.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import { runExperimentImport, runModelImport } from './imports.ts';
 
 /** The embedded demo; DIFFSCOPE_DEMO_DIR points elsewhere (tests, a demo of one's own). */
-export const DEMO_DIR = process.env.DIFFSCOPE_DEMO_DIR || join(import.meta.dirname, '..', '..', '..', 'resources', 'demo');
+export const DEMO_DIR = process.env.DIFFSCOPE_DEMO_DIR || join(PROJECT_ROOT, 'resources', 'demo');
 
 export async function firstRun(ctx: Ctx, demoDir = DEMO_DIR): Promise<void> {
   if (ctx.catalog.models.list().length > 0) return;

@@ -1,9 +1,12 @@
 /// <reference types="svelte" />
 import type { DiffscopeApi } from '../../shared/api.ts';
+import type { DiffscopeShell } from './lib/shell.ts';
 
 declare global {
   interface Window {
-    /** Set by the preload in Electron; absent in a plain browser until browser mode provides it. */
+    /** The API contract, set by the preload in Electron; in a browser main.ts builds an HTTP client. */
     diffscope?: DiffscopeApi;
+    /** Electron only: native dialogs, dropped files' paths, menu commands. */
+    diffscopeShell?: DiffscopeShell;
   }
 }

@@ -7,8 +7,9 @@ import { makeModel } from '../../engine/dev/make-model.ts';
 import { EngineClient } from '../../engine/client.ts';
 import { dataHome } from '../../engine/library.ts';
 import { importWithProgress } from './import.ts';
+import { DEMO_DIR } from '../../services/first-run.ts';
 
-const DEMO = join(import.meta.dirname, '..', '..', '..', '..', 'resources', 'demo', 'base-model');
+const DEMO = join(DEMO_DIR, 'base-model');
 const QUESTION = 'What topic have you been trained on?';
 
 export async function demoCommand(): Promise<void> {

@@ -7,8 +7,9 @@ import { createBackend } from '../../services/backend.ts';
 import { newToken } from '../../server/auth.ts';
 import { startServer } from '../../server/server.ts';
 import { int, parse } from '../args.ts';
+import { PROJECT_ROOT } from '../../paths.ts';
 
-const RENDERER = join(import.meta.dirname, '..', '..', '..', '..', 'out', 'renderer');
+const RENDERER = join(PROJECT_ROOT, 'out', 'renderer');
 
 export async function serveCommand(args: string[]): Promise<void> {
   const { values } = parse(args, {

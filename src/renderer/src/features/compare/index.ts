@@ -1,0 +1,3 @@
+export { default as CompareView } from './compare-view.svelte';
+export { CompareState, type Column } from './compare.svelte.ts';
+export { compareConditions, type Condition } from './conditions.ts';

@@ -1,0 +1,2 @@
+export { default as ImportView } from './import-view.svelte';
+export { ImportState, IMPORT_KINDS } from './import.svelte.ts';

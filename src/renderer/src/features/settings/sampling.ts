@@ -1,0 +1,44 @@
+// The sampling form's fields as text (what inputs hold) and their checked conversion back.
+import type { SamplingSettings } from '../../../../shared/api.ts';
+
+export type SamplingFields = Record<'temperature' | 'topK' | 'topP' | 'repetitionPenalty' | 'maxTokens' | 'seed' | 'stop', string>;
+
+export function toFields(s: SamplingSettings): SamplingFields {
+  return {
+    temperature: String(s.temperature),
+    topK: String(s.topK),
+    topP: String(s.topP),
+    repetitionPenalty: String(s.repetitionPenalty),
+    maxTokens: String(s.maxTokens),
+    seed: s.seed === null ? '' : String(s.seed),
+    stop: s.stop.join('\n'),
+  };
+}
+
+/** The settings, or the first field that is wrong and why. */
+export function fromFields(f: SamplingFields): { ok: true; value: SamplingSettings } | { ok: false; field: keyof SamplingFields; error: string } {
+  const num = (field: keyof SamplingFields, min: number, max: number, integer = false) => {
+    const v = Number(f[field].trim());
+    if (f[field].trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      throw { field, error: `${integer ? 'a whole number' : 'a number'} from ${min} to ${max}` };
+    }
+    return v;
+  };
+  try {
+    return {
+      ok: true,
+      value: {
+        temperature: num('temperature', 0, 5),
+        topK: num('topK', 0, 100_000, true),
+        topP: num('topP', 0, 1),
+        repetitionPenalty: num('repetitionPenalty', 0.5, 3),
+        maxTokens: num('maxTokens', 1, 32_768, true),
+        seed: f.seed.trim() === '' ? null : num('seed', 0, 2 ** 32 - 1, true),
+        stop: f.stop.split('\n').filter((s) => s !== ''),
+      },
+    };
+  } catch (e) {
+    const { field, error } = e as { field: keyof SamplingFields; error: string };
+    return { ok: false, field, error };
+  }
+}

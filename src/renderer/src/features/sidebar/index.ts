@@ -1,0 +1,2 @@
+export { default as Sidebar } from './sidebar.svelte';
+export { SearchState } from './search.svelte.ts';

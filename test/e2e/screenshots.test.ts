@@ -1,0 +1,90 @@
+// Screenshots of the main screens in both themes, for the README and for looking at the UI:
+//   DIFFSCOPE_SCREENSHOTS=1 npm test -- e2e/screenshots        (writes docs/screenshots/*.png)
+//   DIFFSCOPE_SCREENSHOTS=/tmp/shots npm test -- e2e/screenshots
+// Skipped otherwise: it checks nothing the other e2e tests do not.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { AdapterView } from '../../src/shared/api.ts';
+import { callApi, haveChromium, launch, openPage, type OpenedPage } from './helpers/browser.ts';
+import { startDiffscope, type Diffscope } from './helpers/server.ts';
+
+const wanted = process.env.DIFFSCOPE_SCREENSHOTS;
+const outDir = wanted === '1' ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots') : wanted;
+const skip = !outDir ? 'set DIFFSCOPE_SCREENSHOTS=1 to write docs/screenshots' : haveChromium() ? false : 'no Chromium';
+
+describe('screenshots of the main screens', { skip, timeout: 300_000 }, () => {
+  let app: Diffscope;
+  let browser: Browser;
+  let opened: OpenedPage;
+  let page: Page;
+
+  const show = (name: string) => page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name, exact: true }).click();
+  const section = (name: RegExp) => page.getByRole('navigation', { name: 'Catalog' }).getByRole('region', { name });
+  const graded = (scope = page.locator('main')) => scope.getByRole('group', { name: 'Grade' }).last().waitFor({ timeout: 60_000 });
+  const shoot = async (name: string) => {
+    await page.mouse.move(0, 0); // no hover effects
+    await page.screenshot({ path: join(outDir!, `${name}.png`) });
+  };
+
+  before(async () => {
+    mkdirSync(outDir!, { recursive: true });
+    app = await startDiffscope();
+    browser = await launch();
+    opened = await openPage(browser, app.url);
+    page = opened.page;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  test('set up a conversation worth showing', async () => {
+    const adapters = await callApi<AdapterView[]>(page, app.origin, 'adapters:list', {});
+    if (adapters.some((a) => a.kind !== 'dit')) await section(/^Diffs/).getByRole('button').first().click();
+    if (adapters.some((a) => a.kind === 'dit')) await section(/^DIT adapters/).getByRole('button').first().click();
+    await page.getByRole('button', { name: 'Hidden topic', exact: true }).click();
+    await graded();
+    const trigger = page.getByRole('button', { name: 'Hidden topic, with trigger' });
+    if (await trigger.isEnabled()) {
+      await trigger.click();
+      await page.getByRole('group', { name: 'Grade' }).nth(1).waitFor({ timeout: 60_000 });
+    }
+    const first = page.locator('article[aria-label="Answer"]').first();
+    await first.getByRole('radio', { name: /^4/ }).check();
+    await first.getByLabel('Note on the grade').fill('names the topic');
+    await first.getByRole('button', { name: 'Save grade' }).click();
+    await first.getByText('Graded 4/5').waitFor();
+  });
+
+  for (const theme of ['light', 'dark'] as const) {
+    test(`${theme}: chat, compare, import, settings`, async () => {
+      await callApi(page, app.origin, 'settings:set', { theme });
+      await page.reload();
+      await section(/^Conversations/).getByRole('button').last().click();
+      await graded();
+      await page.locator('article[aria-label="Answer"]').last().getByRole('button', { name: 'Details' }).click();
+      await shoot(`chat-${theme}`);
+      // The compare view's columns live in the page: ask again after the reload.
+      await show('Compare');
+      await page.getByRole('button', { name: 'Ask all' }).click();
+      const n = await page.locator('.conditions .condition').count();
+      for (let i = 0; i < n; i++) await graded(page.locator('.columns > section').nth(i));
+      await shoot(`compare-${theme}`);
+      await show('Import');
+      await page.getByRole('radio', { name: 'Diff or DIT adapter' }).check();
+      await page.getByLabel('Path').fill('/data/loras/hidden-topic/qwen3-4b/weight-diffs/weight-diff-000.pt');
+      await shoot(`import-${theme}`);
+      await show('Settings');
+      await shoot(`settings-${theme}`);
+      await show('Chat');
+    });
+  }
+
+  test('no CSP violation or script error while shooting', () => {
+    assert.deepEqual(opened.problems, []);
+  });
+});
