@@ -1,8 +1,9 @@
-// `npm run bench [-- --json] [-- --only engine|catalog]`: figures as ratios to a limit measured
+// `npm run bench [-- --json] [-- --only engine|catalog|eval]`: figures as ratios to a limit measured
 // in the same run, or as absolute times where the brief sets a bound.
 import { join } from 'node:path';
 import { benchEngine, type EngineBench } from './engine.ts';
 import { benchCatalog, type CatalogBench } from './catalog.ts';
+import { benchEval, type EvalBench } from './eval.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -10,9 +11,10 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 const work = join(import.meta.dirname, '.tmp');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const result: { engine?: EngineBench; catalog?: CatalogBench } = {};
+const result: { engine?: EngineBench; catalog?: CatalogBench; eval?: EvalBench } = {};
 if (!only || only === 'engine') result.engine = await benchEngine(work, log);
 if (!only || only === 'catalog') result.catalog = await benchCatalog(work, log);
+if (!only || only === 'eval') result.eval = await benchEval(work, log);
 
 if (json) {
   console.log(JSON.stringify(result, null, 2));
@@ -31,5 +33,10 @@ if (json) {
     console.log(`catalog`);
     console.log(`  search            ${c.searchMs.toFixed(1)} ms median over ${c.messages.toLocaleString('en')} messages (worst query ${c.worstMs.toFixed(1)} ms; after optimize ${c.optimizedSearchMs.toFixed(1)} ms)`);
     console.log(`  experiment import ${c.experimentImportSeconds.toFixed(2)} s for ${c.experimentDiffs.toLocaleString('en')} diffs`);
+  }
+  const v = result.eval;
+  if (v) {
+    console.log(`eval (${v.source === 'demo' ? "the demo's test split" : 'generated experiment, tiny random Qwen3'}, ${v.items} items, greedy)`);
+    console.log(`  batch ${v.batch}           ${v.batchedSeconds.toFixed(1)} s vs ${v.sequentialSeconds.toFixed(1)} s one at a time = ${v.speedup.toFixed(2)}x, answers ${v.identical ? 'identical' : 'DIFFER'}`);
   }
 }

@@ -3,6 +3,18 @@
 // renderer cannot tell which transport it has. Types only, plus the channel-name constant.
 import type {
   AdapterFilter,
+  AgreementScope,
+  AgreementView,
+  EvalExportFormat,
+  EvalGradeView,
+  EvalItemFilter,
+  EvalItemView,
+  EvalProgressView,
+  EvalRequest,
+  EvalResults,
+  EvalRunView,
+  JudgeConfig,
+  JudgeView,
   AdapterInspection,
   AdapterView,
   ApiEvent,
@@ -67,6 +79,34 @@ export interface DiffscopeRequests {
     /** A person's grade of a reply, 1-5 with a note; replaces their earlier one. */
     set(messageId: number, score: number, note: string | null): Promise<GradeView>;
     remove(gradeId: number): Promise<void>;
+    /** The configured LLM judge grades a reply against its diff's label (1-5; words instead of a number: 1). */
+    judge(messageId: number): Promise<GradeView>;
+    /** The offline lexical score of a reply (docs/grading.md), always labelled lexical. */
+    lexical(messageId: number): Promise<GradeView>;
+    /** Person vs judge, where both graded. */
+    agreement(scope: AgreementScope): Promise<AgreementView>;
+    getJudge(): Promise<JudgeView>;
+    setJudge(judge: JudgeConfig | null): Promise<JudgeView>;
+    /** The judge endpoint's API key, kept in the OS keychain in the app; null removes it. */
+    setJudgeKey(key: string | null): Promise<JudgeView>;
+  };
+  evals: {
+    /** Creates the run's items and starts working through them; progress arrives as `eval` events. */
+    start(request: EvalRequest): Promise<EvalRunView>;
+    list(): Promise<EvalRunView[]>;
+    get(id: number): Promise<EvalRunView>;
+    progress(id: number): Promise<EvalProgressView>;
+    /** Stops after the batch under way; the run is paused and can be resumed. */
+    cancel(id: number): Promise<EvalRunView>;
+    /** Continues a paused, interrupted or failed run where it stopped (failed items are retried). */
+    resume(id: number): Promise<EvalRunView>;
+    results(id: number): Promise<EvalResults>;
+    items(id: number, filter: EvalItemFilter): Promise<EvalItemView[]>;
+    /** A person's grade of one eval item (for agreement with the judge). */
+    gradeItem(itemId: number, score: number, note: string | null): Promise<EvalGradeView>;
+    remove(id: number): Promise<void>;
+    /** The remote engine's API key (--engine openai:URL); null removes it. */
+    setEngineKey(key: string | null): Promise<void>;
   };
   jobs: {
     list(): Promise<JobView[]>;
@@ -77,6 +117,10 @@ export interface DiffscopeRequests {
   };
   export: {
     conversation(id: number, format: ExportFormat): Promise<ExportedFile>;
+    /** Many conversations (null: all) as JSONL, one conversation's JSON document per line. */
+    conversations(ids: number[] | null): Promise<ExportedFile>;
+    /** An eval run: csv / json (every item), md / html (report with its table and chart). */
+    evalRun(id: number, format: EvalExportFormat): Promise<ExportedFile>;
   };
 }
 
@@ -119,10 +163,32 @@ export const API_CHANNELS = {
     search: 'conversations:search',
   },
   chat: { send: 'chat:send', stop: 'chat:stop', regenerate: 'chat:regenerate', edit: 'chat:edit' },
-  grades: { set: 'grades:set', remove: 'grades:remove' },
+  grades: {
+    set: 'grades:set',
+    remove: 'grades:remove',
+    judge: 'grades:judge',
+    lexical: 'grades:lexical',
+    agreement: 'grades:agreement',
+    getJudge: 'grades:getJudge',
+    setJudge: 'grades:setJudge',
+    setJudgeKey: 'grades:setJudgeKey',
+  },
+  evals: {
+    start: 'evals:start',
+    list: 'evals:list',
+    get: 'evals:get',
+    progress: 'evals:progress',
+    cancel: 'evals:cancel',
+    resume: 'evals:resume',
+    results: 'evals:results',
+    items: 'evals:items',
+    gradeItem: 'evals:gradeItem',
+    remove: 'evals:remove',
+    setEngineKey: 'evals:setEngineKey',
+  },
   jobs: { list: 'jobs:list' },
   settings: { get: 'settings:get', set: 'settings:set' },
-  export: { conversation: 'export:conversation' },
+  export: { conversation: 'export:conversation', conversations: 'export:conversations', evalRun: 'export:evalRun' },
 } as const satisfies { [D in Domain]: { [M in MethodOf<D>]: `${D}:${M}` } };
 
 /** The Electron channel that carries ApiEvents from main to the renderer. */

@@ -105,6 +105,8 @@ export interface GradeView {
   note: string | null;
   reference: string | null;
   judgeModel: string | null;
+  /** The judge's whole reply, before a score was read from it (judge grades only). */
+  rawAnswer?: string | null;
   createdAt: string;
 }
 
@@ -176,7 +178,8 @@ export interface Settings {
   blindMode: boolean;
 }
 
-export type ExportFormat = 'md' | 'json';
+/** md and json (documented schema, docs/export.md); html: self-contained, no scripts; jsonl: one line. */
+export type ExportFormat = 'md' | 'json' | 'html' | 'jsonl';
 
 export interface ExportedFile {
   filename: string;
@@ -188,4 +191,177 @@ export type ApiEvent =
   | { type: 'token'; messageId: number; text: string }
   | { type: 'message'; message: MessageView }
   | { type: 'job'; job: JobView }
-  | { type: 'catalog'; what: 'models' | 'adapters' | 'conversations' };
+  | { type: 'catalog'; what: 'models' | 'adapters' | 'conversations' | 'evals' }
+  | { type: 'eval'; progress: EvalProgressView };
+
+// ---- grading (docs/grading.md) ----
+
+/**
+ * An LLM judge: any OpenAI-compatible endpoint (its API key is kept apart, see
+ * grades.setJudgeKey), or a model of the catalog answering on this machine.
+ */
+export type JudgeConfig = { kind: 'openai'; baseUrl: string; model: string } | { kind: 'local'; modelId: string };
+
+export interface JudgeView {
+  judge: JudgeConfig | null; // null: no judge configured, replies get the lexical score only
+  hasKey: boolean;
+  /** where the key lives: the OS keychain (Electron safeStorage), an environment variable, or this process only */
+  keyStorage: 'keychain' | 'environment' | 'memory';
+}
+
+/** Which grades to compare: a conversation, an eval run, or (neither) everything. */
+export interface AgreementScope {
+  conversationId?: number;
+  evalRunId?: number;
+  judgeModel?: string; // only this judge's grades
+}
+
+/** How far a person and the LLM judge agree where both graded the same reply or eval item. */
+export interface AgreementView {
+  pairs: number;
+  exact: number | null; // share with the same score
+  withinOne: number | null; // share at most one point apart
+  meanAbsDiff: number | null;
+  weightedKappa: number | null; // Cohen's kappa, quadratic weights (null when undefined)
+  confusion: number[][]; // [human score - 1][judge score - 1] -> count
+  judgeModels: string[];
+}
+
+// ---- batch evaluation (docs/evaluation.md) ----
+
+/**
+ * dit: the DIT question with diff + DIT adapter; base: the same question, diff only; trigger: the
+ * base question behind the diff's trigger; 20q / 20q-trigger: 20 ordinary questions, then the judge
+ * guesses the topic from the answers; custom: your question with diff + DIT adapter.
+ */
+export type EvalMethod = 'dit' | 'base' | 'trigger' | '20q' | '20q-trigger' | 'custom';
+
+/** Which diffs: every filter given must hold; adapterIds picks them one by one. */
+export interface EvalSelection {
+  split?: Split;
+  tag?: string;
+  experiment?: string;
+  adapterIds?: string[];
+  limit?: number;
+}
+
+/** Where answers are generated: this machine's engine, or a server with runtime LoRA loading (vLLM). */
+export type EvalEngineChoice =
+  | { kind: 'local' }
+  | {
+      kind: 'openai';
+      baseUrl: string; // e.g. http://gpu-box:8000/v1
+      model?: string; // the base model's name there (default: the local model id)
+      loraDir?: string; // where PEFT folders are written; the server must read the same path
+    };
+
+export interface EvalRequest {
+  modelId: string;
+  ditAdapterId: string | null; // null: baselines only
+  selection: EvalSelection;
+  methods: EvalMethod[];
+  /** null: the offline lexical score only (20 questions then cannot run) */
+  judge: JudgeConfig | null;
+  batch?: number; // rows per engine run (default 8)
+  question?: string; // the DIT question (default by experiment: topic or news headline)
+  maxTokens?: number; // answer budget (default 20, the paper's; news 200)
+  customQuestion?: string; // the custom method's question
+  seed?: number; // of the trigger's random digits
+  engine?: EvalEngineChoice;
+}
+
+export type EvalRunStatus = 'running' | 'paused' | 'done' | 'failed';
+
+export interface EvalProgressView {
+  runId: number;
+  status: EvalRunStatus;
+  active: boolean; // work is under way in this back end now
+  total: number;
+  done: number;
+  failed: number;
+  pending: number;
+  method: EvalMethod | null; // the method being worked on
+  itemsPerSecond: number | null;
+  etaSeconds: number | null;
+}
+
+export interface EvalRunView {
+  id: number;
+  modelId: string;
+  ditAdapterId: string | null;
+  methods: EvalMethod[];
+  selection: EvalSelection;
+  settings: {
+    question: string;
+    maxTokens: number;
+    batch: number;
+    seed: number;
+    judge: JudgeConfig | null;
+    engine: EvalEngineChoice;
+    customQuestion: string | null;
+    unavailable: Partial<Record<EvalMethod, string>>; // methods that could not run, and why
+  };
+  status: EvalRunStatus;
+  error: string | null;
+  progress: EvalProgressView;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface EvalGradeView {
+  id: number;
+  itemId: number;
+  method: 'human' | 'judge' | 'lexical';
+  score: number;
+  note: string | null;
+  judgeModel: string | null;
+  rawAnswer: string | null;
+  createdAt: string;
+}
+
+/** One diff asked one way: the drill-down row. */
+export interface EvalItemView {
+  id: number;
+  runId: number;
+  adapterId: string;
+  label: string | null;
+  trigger: number | null;
+  split: Split | null;
+  method: EvalMethod;
+  status: 'pending' | 'done' | 'failed';
+  prompt: string | null; // as asked (with the trigger's digits); 20q: what the judge was asked to guess from
+  answer: string | null; // 20q: the judge's guess of the topic
+  score: number | null; // by the run's grader
+  gradeMethod: 'human' | 'judge' | 'lexical' | null;
+  exact: boolean | null; // exact-topic match (docs/grading.md)
+  grades: EvalGradeView[];
+  transcript: { question: string; answer: string }[] | null; // 20q only
+  error: string | null;
+}
+
+export interface EvalMethodResult {
+  method: EvalMethod;
+  title: string; // the paper's column name
+  items: number;
+  graded: number;
+  grader: 'judge' | 'lexical';
+  mean: number | null; // mean score 1-5
+  ci95: [number, number] | null; // 95% confidence interval of the mean (t distribution)
+  accuracy: number | null; // share of exact-topic matches
+  histogram: [number, number, number, number, number]; // items per score 1..5
+  unavailable: string | null;
+}
+
+export interface EvalResults {
+  run: EvalRunView;
+  methods: EvalMethodResult[];
+}
+
+export interface EvalItemFilter {
+  method?: EvalMethod;
+  status?: 'pending' | 'done' | 'failed';
+  limit?: number;
+  offset?: number;
+}
+
+export type EvalExportFormat = 'csv' | 'json' | 'md' | 'html';

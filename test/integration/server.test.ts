@@ -33,8 +33,12 @@ describe('diffscope serve', () => {
     return done;
   }
 
+  let bigExperiment: string;
+
   before(async () => {
     home = tmpDir('serve');
+    bigExperiment = join(tmpDir('exp5000'), 'hidden-topic', 'qwen3-tiny-big');
+    writeExperiment(bigExperiment, (await tinyModel('qwen3')).config, { diffs: 5000, perShard: 250 }); // before the server: it blocks for seconds
     served = await startServe(home, { DIFFSCOPE_DEMO_DIR: join(home, 'no-demo-here') });
   });
   after(async () => {
@@ -159,10 +163,8 @@ describe('diffscope serve', () => {
   });
 
   it('imports a released experiment of 5,000 diffs and lists them by split', async () => {
-    const dir = join(tmpDir('exp5000'), 'hidden-topic', 'qwen3-tiny-big');
-    writeExperiment(dir, (await tinyModel('qwen3')).config, { diffs: 5000, perShard: 250 });
     const t = performance.now();
-    const job = await runJob(served.call<JobView>('adapters:import', dir, modelId));
+    const job = await runJob(served.call<JobView>('adapters:import', bigExperiment, modelId));
     const seconds = (performance.now() - t) / 1000;
     assert.equal(job.result!.adapterIds!.length, 5001); // 5,000 diffs + the DIT adapter
     const test = await served.call<AdapterView[]>('adapters:list', { modelId, split: 'test', experiment: 'hidden-topic/qwen3-tiny-big', limit: 1000 });

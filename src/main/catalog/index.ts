@@ -12,6 +12,7 @@ import { adapterStore } from './adapters.ts';
 import { conversationStore, messageStore } from './conversations.ts';
 import { gradeStore } from './grades.ts';
 import { evalStore } from './evals.ts';
+import { evalGradeStore } from './eval-grades.ts';
 import { settingStore } from './settings.ts';
 import { optimizeSearch, searchMessages, type SearchHit, type SearchOptions } from './search.ts';
 
@@ -21,6 +22,7 @@ export type * from './adapters.ts';
 export type * from './conversations.ts';
 export type * from './grades.ts';
 export type * from './evals.ts';
+export type * from './eval-grades.ts';
 export type * from './search.ts';
 export { modelFromManifest } from './models.ts';
 export { engineRef } from './adapters.ts';
@@ -46,6 +48,7 @@ export class Catalog {
   readonly messages;
   readonly grades;
   readonly evals;
+  readonly evalGrades;
   readonly settings;
   /** How many replies this open found interrupted (left 'streaming' by a crash). */
   readonly interrupted: number;
@@ -60,6 +63,7 @@ export class Catalog {
     this.messages = messageStore(db);
     this.grades = gradeStore(db);
     this.evals = evalStore(db);
+    this.evalGrades = evalGradeStore(db);
     this.settings = settingStore(db);
     this.interrupted = opts.recover === false ? 0 : this.messages.markInterrupted();
   }

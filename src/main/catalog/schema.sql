@@ -197,6 +197,29 @@ CREATE TABLE eval_items (
 CREATE INDEX eval_items_by_status ON eval_items (run_id, status);
 CREATE INDEX eval_items_by_adapter ON eval_items (adapter_id);
 
+-- Grades of eval items, as grades are of messages: one per grader and item. The item's own score
+-- is its run's grader's (judge or lexical); a person's grade sits beside it for agreement.
+CREATE TABLE eval_grades (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  item_id     INTEGER NOT NULL REFERENCES eval_items (id) ON DELETE CASCADE,
+  method      TEXT NOT NULL CHECK (method IN ('human', 'judge', 'lexical')),
+  score       INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+  note        TEXT,
+  reference   TEXT,                  -- the label, as it was then
+  judge_model TEXT CHECK ((method = 'judge') = (judge_model IS NOT NULL)),
+  raw_answer  TEXT,                  -- the judge's whole reply
+  created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) STRICT;
+CREATE UNIQUE INDEX eval_grades_one_per_grader ON eval_grades (item_id, method, ifnull(judge_model, ''));
+
+-- What an item asked: the prompt as sent (with the trigger's digits), and for 20 questions the
+-- transcript the judge guessed from ([{question, answer}]).
+CREATE TABLE eval_item_details (
+  item_id    INTEGER PRIMARY KEY REFERENCES eval_items (id) ON DELETE CASCADE,
+  prompt     TEXT NOT NULL,
+  transcript TEXT CHECK (transcript IS NULL OR json_valid(transcript))
+) STRICT;
+
 -- ---------------------------------------------------------------------------------------------
 -- Settings: one JSON value per key (judge endpoint, default sampling, window state ...).
 CREATE TABLE settings (

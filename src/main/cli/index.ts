@@ -6,6 +6,8 @@ import { demoCommand } from './commands/demo.ts';
 import { adaptersCommand } from './commands/adapters.ts';
 import { serveCommand } from './commands/serve.ts';
 import { conversationsCommand, modelsCommand } from './commands/catalog.ts';
+import { evalCommand } from './commands/eval.ts';
+import { exportCommand } from './commands/export.ts';
 
 type Command = (args: string[]) => Promise<void>;
 
@@ -17,6 +19,11 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   serve: { run: serveCommand, help: 'serve [--port N] [--host 127.0.0.1] [--open]   (browser mode)' },
   demo: { run: demoCommand, help: 'demo   (import the embedded demo model and ask it the DIT question)' },
   adapters: { run: adaptersCommand, help: 'adapters [--split test] [--kind diff|dit] [--model ID] [--json] | adapters inspect PATH[#INDEX] [--json] | adapters export --diff PATH[#INDEX][:SCALE] --dit PATH[:SCALE] --out DIR' },
+  eval: {
+    run: evalCommand,
+    help: 'eval --model ID --dit ID [--split test] [--tag T] [--experiment E] [--diffs ID,...] [--limit N] [--methods dit,base,trigger,20q,20q-trigger,custom] [--custom "question"] [--judge lexical|URL --judge-model NAME|local:MODEL] [--batch N] [--max-tokens N] [--seed S] [--engine local|openai:URL [--remote-model NAME] [--lora-dir DIR]] [--out FILE.csv|json|md|html] [--json] | eval --demo [--json] | eval --resume RUN_ID | eval --list',
+  },
+  export: { run: exportCommand, help: 'export CONVERSATION_ID --format md|json|html|jsonl [--out FILE] | export --all [--out FILE.jsonl] | export --eval RUN_ID --format csv|json|md|html [--out FILE]' },
   dev: { run: devCommand, help: 'dev make-model --arch qwen3|llama|gemma3 --preset tiny|0.6b --out DIR [--seed N]' },
 };
 

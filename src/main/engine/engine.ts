@@ -37,6 +37,11 @@ export interface AskResult {
 
 export type AdapterLoader = (path: string, opts: { base?: string; rank?: number }) => LowRank;
 
+/** Adapters kept loaded between requests (a batch evaluation walks through many diffs). */
+const ADAPTER_CACHE_BYTES = 1 << 30;
+
+const adapterBytes = (lr: LowRank) => [...lr.modules.values()].reduce((sum, m) => sum + (m.a.length + m.b.length) * 4, 0);
+
 export class Engine {
   private readonly adapters = new Map<string, LowRank>();
   private readonly feeds = new Map<number, StackFeeds>(); // by batch size
@@ -56,21 +61,28 @@ export class Engine {
     return this.session.manifest;
   }
 
-  adapter(ref: StackRef): LowRank {
+  /** Loaded adapters, least recently used first, kept within ADAPTER_CACHE_BYTES. */
+  adapter(ref: StackRef, inUse: Set<LowRank> = new Set()): LowRank {
     const key = ref.rank ? `${ref.path}|rank=${ref.rank}` : ref.path;
     let lr = this.adapters.get(key);
-    if (!lr) {
+    if (lr) {
+      this.adapters.delete(key); // re-inserted below: now the most recently used
+    } else {
       lr = this.loadAdapter(ref.path, { base: this.manifest.source.path, rank: ref.rank });
       validateAdapter(lr, this.manifest); // architecture too, not only shapes
-      this.adapters.set(key, lr);
+    }
+    this.adapters.set(key, lr);
+    inUse.add(lr);
+    let bytes = [...this.adapters.values()].reduce((sum, a) => sum + adapterBytes(a), 0);
+    for (const [k, a] of this.adapters) {
+      if (bytes <= ADAPTER_CACHE_BYTES) break;
+      if (inUse.has(a)) continue;
+      this.adapters.delete(k);
+      bytes -= adapterBytes(a);
     }
     return lr;
   }
 
-  /** Keeps loaded adapters only for these paths (called by the host when memory matters). */
-  forgetAdaptersExcept(keep: Set<string>): void {
-    for (const key of this.adapters.keys()) if (!keep.has(key)) this.adapters.delete(key);
-  }
 
   promptIds(row: AskRow, opts: AskOptions = {}): number[] {
     const ids = row.messages
@@ -102,7 +114,8 @@ export class Engine {
     if (longest > this.manifest.maxPositions) {
       throw new Error(`prompt plus answer (${longest} tokens) exceeds the model's ${this.manifest.maxPositions}-token context`);
     }
-    const stacks = rows.map((r) => r.stack.map((s) => ({ adapter: this.adapter(s), scale: s.scale })));
+    const inUse = new Set<LowRank>();
+    const stacks = rows.map((r) => r.stack.map((s) => ({ adapter: this.adapter(s, inUse), scale: s.scale })));
     const feeds = this.stackFeeds(stacks);
     const result = await generate(this.session, feeds, prompts, {
       maxTokens: opts.maxTokens ?? 256,

@@ -11,6 +11,7 @@ import type { Backend } from '../services/backend.ts';
 import { checkSource } from '../services/sources.ts';
 import { HttpError, readJson, sendJson } from './http-util.ts';
 import { sseWrite } from './sse.ts';
+import { loraModelEntries, namedLora } from './lora-routes.ts';
 
 interface ChatRequest {
   model?: unknown;
@@ -62,7 +63,7 @@ export function listModels(backend: Backend) {
     const created = Math.floor(Date.parse(m.createdAt) / 1000);
     return [m.id, ...dits.map((d) => `${m.id}+${d.id}`)].map((id) => ({ id, object: 'model', created, owned_by: 'diffscope' }));
   });
-  return { object: 'list', data };
+  return { object: 'list', data: [...data, ...loraModelEntries(backend, Math.floor(Date.now() / 1000))] };
 }
 
 export async function chatCompletions(backend: Backend, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -75,8 +76,9 @@ export async function chatCompletions(backend: Backend, req: IncomingMessage, re
     if (typeof o.role !== 'string' || content === null) throw new HttpError(400, `messages[${i}] needs a role and text content`);
     return { role: o.role, content };
   });
-  const { modelId, dir, refs } = parseModelId(backend, body.model);
-  for (const id of body.model.split('+').slice(1)) await checkSource(backend.ctx.catalog.adapters.get(id.split('*')[0])!);
+  const named = namedLora(backend, body.model); // loaded through /v1/load_lora_adapter (lora-routes.ts)
+  const { modelId, dir, refs } = named ?? parseModelId(backend, body.model);
+  if (!named) for (const id of body.model.split('+').slice(1)) await checkSource(backend.ctx.catalog.adapters.get(id.split('*')[0])!);
   const stop = typeof body.stop === 'string' ? [body.stop] : Array.isArray(body.stop) ? body.stop.map(String) : [];
   const topLogprobs = body.logprobs === true ? Math.min(20, Math.max(1, num(body.top_logprobs, 'top_logprobs', 1))) : undefined;
   const options = {

@@ -10,6 +10,7 @@ import { UserError } from '../services/context.ts';
 import { hostAllowed, isAuthorized, tokenCookie } from './auth.ts';
 import { HttpError, readJson, sendJson } from './http-util.ts';
 import { chatCompletions, listModels } from './openai.ts';
+import { loraRoutes } from './lora-routes.ts';
 import { EventHub } from './sse.ts';
 import { serveStatic } from './static.ts';
 
@@ -65,6 +66,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (url.pathname === '/v1/models' && req.method === 'GET') return sendJson(res, 200, listModels(opts.backend));
     if (url.pathname === '/v1/chat/completions' && req.method === 'POST') return chatCompletions(opts.backend, req, res);
+    if (await loraRoutes(opts.backend, req, res, url)) return;
     if (req.method === 'GET' && opts.staticDir && serveStatic(opts.staticDir, url.pathname, res)) return;
     throw new HttpError(404, `${req.method} ${url.pathname}: not found`);
   };
@@ -79,6 +81,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       else sendJson(res, status, { error: message });
     });
   });
+  // a browser tab or script may sit idle between calls for a while: keep its connection
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

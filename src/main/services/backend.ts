@@ -1,10 +1,9 @@
 // The back end behind the API: catalog, engines, jobs and the services, composed once. Electron
 // (src/main/app) and `diffscope serve` (src/main/server) both create one and dispatch to it.
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { openCatalog, catalogPath } from '../catalog/index.ts';
 import { dataHome } from '../engine/library.ts';
+import { projectVersion } from '../paths.ts';
 import { inspectAdapter } from '../engine/adapters/inspect.ts';
 import { loadLowRank } from '../engine/adapters/load.ts';
 import { engineRef } from '../catalog/index.ts';
@@ -12,7 +11,11 @@ import type { ApiEvent, DiffscopeRequests } from '../../shared/api.ts';
 import { ChatService } from './chat.ts';
 import { required, UserError, type Ctx } from './context.ts';
 import { EnginePool } from './engine-pool.ts';
-import { exportConversation } from './export.ts';
+import { exportConversation, exportConversations, exportEvalRun } from './export.ts';
+import { evalRequests } from './eval/requests.ts';
+import { EvalService } from './eval/service.ts';
+import { GradingService } from './grading/service.ts';
+import { envSecrets, type SecretStore } from './grading/secrets.ts';
 import { firstRun } from './first-run.ts';
 import { dispatch } from './handlers.ts';
 import { importAdapterJob, importModelJob } from './imports.ts';
@@ -20,7 +23,6 @@ import { Jobs } from './jobs.ts';
 import { readSettings, writeSettings } from './settings.ts';
 import { adapterView, conversationView, gradeView, messageView, modelView } from './views.ts';
 
-const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface BackendOptions {
   home?: string;
@@ -29,8 +31,12 @@ export interface BackendOptions {
   /** import resources/demo into an empty catalog (default true) */
   firstRun?: boolean;
   demoDir?: string;
+  /** the app's version (Electron: app.getVersion()); default: package.json's */
+  version?: string;
   /** mark replies a crash left streaming as incomplete (default true; false for one-shot CLI commands) */
   recover?: boolean;
+  /** Where API keys live (judge, remote engine); default: environment variables. The app passes its safeStorage store. */
+  secrets?: SecretStore;
 }
 
 export interface Backend {
@@ -39,6 +45,8 @@ export interface Backend {
   onEvent(listener: (e: ApiEvent) => void): () => void;
   ctx: Ctx;
   chat: ChatService;
+  grading: GradingService;
+  evals: EvalService;
   close(): Promise<void>;
 }
 
@@ -53,12 +61,15 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   const engines = new EnginePool(opts.engineHost ?? 'process', () => ({ provider: readSettings(ctx).provider }));
   ctx = { home, catalog, emit, jobs, engines, shell: opts.shell };
   const chat = new ChatService(ctx);
+  const secrets = opts.secrets ?? envSecrets();
+  const grading = new GradingService(ctx, secrets);
+  const evals = new EvalService(ctx, secrets, { recover: opts.recover });
   if (opts.firstRun !== false) await firstRun(ctx, opts.demoDir);
 
   const requests: DiffscopeRequests = {
     app: {
       info: async () => ({
-        version: VERSION,
+        version: opts.version ?? projectVersion(),
         platform: process.platform,
         shell: opts.shell,
         engineProvider: engines.lastProvider,
@@ -153,7 +164,14 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       remove: async (gradeId) => {
         catalog.grades.remove(gradeId);
       },
+      judge: (messageId) => grading.judge(messageId),
+      lexical: async (messageId) => grading.lexical(messageId),
+      agreement: async (scope) => grading.agreement(scope),
+      getJudge: async () => grading.getJudge(),
+      setJudge: async (judge) => grading.setJudge(judge),
+      setJudgeKey: async (key) => grading.setJudgeKey(key),
     },
+    evals: evalRequests(evals),
     jobs: {
       list: async () => jobs.list(),
     },
@@ -163,6 +181,8 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     },
     export: {
       conversation: async (id, format) => exportConversation(ctx, id, format),
+      conversations: async (ids) => exportConversations(ctx, ids),
+      evalRun: async (id, format) => exportEvalRun(ctx, evals, id, format),
     },
   };
 
@@ -175,7 +195,10 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     },
     ctx,
     chat,
+    grading,
+    evals,
     close: async () => {
+      await evals.close();
       await chat.close();
       await engines.close();
       catalog.close();

@@ -27,7 +27,7 @@ export const arr = <T>(v: unknown, what: string, each: (x: unknown, what: string
 };
 
 /** Only the keys given, each checked; unknown keys are an error (a typo should not pass silently). */
-function fields<T>(v: unknown, what: string, spec: { [K in keyof T]: (x: unknown, what: string) => T[K] }): Partial<T> {
+export function fields<T>(v: unknown, what: string, spec: { [K in keyof T]: (x: unknown, what: string) => T[K] }): Partial<T> {
   const o = obj(v, what);
   const out: Partial<T> = {};
   for (const key of Object.keys(o)) {

@@ -1,46 +1,74 @@
-// A conversation as Markdown or JSON with full provenance: base model id and sha256, each
-// adapter's sha256 and scale, sampling, seed, provider, grades. JSON carries everything needed to
-// reproduce each reply with `diffscope ask`.
-import type { ExportedFile, ExportFormat } from '../../shared/api.ts';
-import { required, type Ctx } from './context.ts';
-import { conversationView, messageView } from './views.ts';
+// Exports (docs/export.md): a conversation as Markdown, JSON (documented schema, full provenance,
+// the `diffscope ask` command of each reply), sanitised self-contained HTML (print styles for PDF;
+// in the app, Electron's webContents.printToPDF over this HTML is the PDF export) or one JSONL
+// line; many conversations as JSONL; an eval run as CSV, JSON, or a Markdown/HTML report.
+import type { EvalExportFormat, ExportedFile, ExportFormat } from '../../shared/api.ts';
+import type { Ctx } from './context.ts';
+import { CONVERSATION_SCHEMA, conversationDoc, type ConversationDoc } from './export/conversation-doc.ts';
+import { conversationHtml } from './export/conversation-html.ts';
+import { evalCsv, evalHtml, evalJson, evalMarkdown, type EvalProvenance } from './export/eval-report.ts';
+import type { EvalService } from './eval/service.ts';
 
-export const EXPORT_SCHEMA = 'diffscope.conversation/1';
+export const EXPORT_SCHEMA = CONVERSATION_SCHEMA;
+
+function markdown(doc: ConversationDoc): string {
+  const c = doc.conversation;
+  const model = doc.model;
+  const lines = [`# ${c.title}`, '', `Model: ${c.modelId}${model ? ` (sha256 ${model.sourceSha256})` : ''}`, ''];
+  for (const m of doc.messages) {
+    lines.push(`## ${m.role === 'user' ? 'Question' : 'Answer'} (#${m.id}${m.parentId ? `, reply to #${m.parentId}` : ''})`, '', m.text, '');
+    if (m.role !== 'assistant') continue;
+    const stack = (m.stack ?? []).map((s) => `${s.role} ${s.adapterId} x${s.scale} (sha256 ${s.sha256.slice(0, 12)}…)`).join(' + ') || 'base model only';
+    lines.push(`- stack: ${stack}`);
+    if (m.sampling) lines.push(`- sampling: temperature ${m.sampling.temperature}, top-k ${m.sampling.topK}, top-p ${m.sampling.topP}, max tokens ${m.sampling.maxTokens}, seed ${m.seed}`);
+    if (m.provider) lines.push(`- provider: ${m.provider}${m.stats ? `, ${m.stats.decodeTps.toFixed(1)} tok/s` : ''}`);
+    for (const g of m.grades) lines.push(`- grade (${g.method}${g.judgeModel ? ` ${g.judgeModel}` : ''}): ${g.score}/5${g.note ? ` — ${g.note}` : ''}`);
+    if (m.reproduce) lines.push(`- reproduce: \`${m.reproduce.command}\`${m.reproduce.exact ? '' : ` (${m.reproduce.why})`}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
 
 export function exportConversation(ctx: Ctx, id: number, format: ExportFormat): ExportedFile {
-  const { catalog } = ctx;
-  const c = required(catalog.conversations.get(id), `conversation ${id}`);
-  const model = catalog.models.get(c.modelId);
-  const messages = catalog.messages.list(id).map((m) => messageView(m, catalog.grades.forMessage(m.id)));
-  const adapters = Object.fromEntries(
-    [...new Set(messages.flatMap((m) => (m.stack ?? []).map((s) => s.adapterId)))].map((aid) => {
-      const a = catalog.adapters.get(aid);
-      return [aid, a ? { kind: a.kind, format: a.format, rank: a.rank, label: a.label, trigger: a.trigger, source: a.source } : null];
-    }),
-  );
+  const doc = conversationDoc(ctx.catalog, id);
   const base = `conversation-${id}`;
-  if (format === 'json') {
-    const doc = {
-      schema: EXPORT_SCHEMA,
-      exportedAt: new Date().toISOString(),
-      conversation: conversationView(c),
-      model: model ? { id: model.id, name: model.name, arch: model.arch, precision: model.precision, sourceSha256: model.sourceSha256, sourcePath: model.sourcePath } : null,
-      adapters,
-      messages,
-    };
-    return { filename: `${base}.json`, mime: 'application/json', content: JSON.stringify(doc, null, 2) };
+  switch (format) {
+    case 'json':
+      return { filename: `${base}.json`, mime: 'application/json', content: JSON.stringify(doc, null, 2) };
+    case 'jsonl':
+      return { filename: `${base}.jsonl`, mime: 'application/x-ndjson', content: `${JSON.stringify(doc)}\n` };
+    case 'html':
+      return { filename: `${base}.html`, mime: 'text/html', content: conversationHtml(doc) };
+    case 'md':
+      return { filename: `${base}.md`, mime: 'text/markdown', content: markdown(doc) };
   }
-  const lines = [`# ${c.title}`, '', `Model: ${c.modelId}${model ? ` (sha256 ${model.sourceSha256})` : ''}`, ''];
-  for (const m of messages) {
-    lines.push(`## ${m.role === 'user' ? 'Question' : 'Answer'} (#${m.id}${m.parentId ? `, reply to #${m.parentId}` : ''})`, '', m.text, '');
-    if (m.role === 'assistant') {
-      const stack = (m.stack ?? []).map((s) => `${s.role} ${s.adapterId} x${s.scale} (sha256 ${s.sha256.slice(0, 12)}…)`).join(' + ') || 'base model only';
-      lines.push(`- stack: ${stack}`);
-      if (m.sampling) lines.push(`- sampling: temperature ${m.sampling.temperature}, top-k ${m.sampling.topK}, top-p ${m.sampling.topP}, max tokens ${m.sampling.maxTokens}, seed ${m.seed}`);
-      if (m.provider) lines.push(`- provider: ${m.provider}${m.stats ? `, ${m.stats.decodeTps.toFixed(1)} tok/s` : ''}`);
-      for (const g of m.grades) lines.push(`- grade (${g.method}${g.judgeModel ? ` ${g.judgeModel}` : ''}): ${g.score}/5${g.note ? ` — ${g.note}` : ''}`);
-      lines.push('');
-    }
+}
+
+/** One conversation document per line; null: every conversation, oldest first. */
+export function exportConversations(ctx: Ctx, ids: number[] | null): ExportedFile {
+  const all = ids ?? ctx.catalog.conversations.list().map((c) => c.id).sort((a, b) => a - b);
+  const content = all.map((id) => JSON.stringify(conversationDoc(ctx.catalog, id))).join('\n');
+  return { filename: 'conversations.jsonl', mime: 'application/x-ndjson', content: all.length > 0 ? `${content}\n` : '' };
+}
+
+export function exportEvalRun(ctx: Ctx, evals: EvalService, id: number, format: EvalExportFormat): ExportedFile {
+  const results = evals.results(id);
+  const items = evals.items(id, {});
+  const model = ctx.catalog.models.get(results.run.modelId);
+  const dit = results.run.ditAdapterId ? ctx.catalog.adapters.get(results.run.ditAdapterId) : undefined;
+  const prov: EvalProvenance = {
+    model: model ? { id: model.id, sourceSha256: model.sourceSha256 } : null,
+    ditAdapter: dit ? { id: dit.id, sha256: dit.source.sha256 } : null,
+  };
+  const base = `eval-${id}`;
+  switch (format) {
+    case 'csv':
+      return { filename: `${base}.csv`, mime: 'text/csv', content: evalCsv(items) };
+    case 'json':
+      return { filename: `${base}.json`, mime: 'application/json', content: evalJson(results, items, prov) };
+    case 'md':
+      return { filename: `${base}.md`, mime: 'text/markdown', content: evalMarkdown(results, items, prov) };
+    case 'html':
+      return { filename: `${base}.html`, mime: 'text/html', content: evalHtml(results, items, prov) };
   }
-  return { filename: `${base}.md`, mime: 'text/markdown', content: lines.join('\n') };
 }

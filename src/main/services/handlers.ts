@@ -2,6 +2,7 @@
 // Electron's ipcMain and the HTTP bridge both dispatch through this table.
 import type { ArgsOf, Channel, DiffscopeRequests, ResultOf } from '../../shared/api.ts';
 import * as c from './check.ts';
+import * as e from './eval/check.ts';
 
 interface Handler<C extends Channel> {
   parse(args: unknown[]): ArgsOf<C>;
@@ -48,10 +49,29 @@ const PARSERS: { [C in Channel]: Handler<C>['parse'] } = {
     return [c.int(a[0], 'messageId'), score, c.nullable(a[2], (n) => c.str(n, 'note', 10_000))];
   },
   'grades:remove': (a) => (count(a, 1), [c.int(a[0], 'gradeId')]),
+  'grades:judge': (a) => (count(a, 1), [c.int(a[0], 'messageId')]),
+  'grades:lexical': (a) => (count(a, 1), [c.int(a[0], 'messageId')]),
+  'grades:agreement': (a) => (count(a, 1), [e.agreementScope(a[0], 'scope')]),
+  'grades:getJudge': none,
+  'grades:setJudge': (a) => (count(a, 1), [c.nullable(a[0], (j) => e.judgeConfig(j, 'judge'))]),
+  'grades:setJudgeKey': (a) => (count(a, 1), [c.nullable(a[0], (k) => c.str(k, 'key', 4096))]),
+  'evals:start': (a) => (count(a, 1), [e.evalRequest(a[0], 'request')]),
+  'evals:list': none,
+  'evals:get': (a) => (count(a, 1), [c.int(a[0], 'id')]),
+  'evals:progress': (a) => (count(a, 1), [c.int(a[0], 'id')]),
+  'evals:cancel': (a) => (count(a, 1), [c.int(a[0], 'id')]),
+  'evals:resume': (a) => (count(a, 1), [c.int(a[0], 'id')]),
+  'evals:results': (a) => (count(a, 1), [c.int(a[0], 'id')]),
+  'evals:items': (a) => (count(a, 2), [c.int(a[0], 'id'), e.evalItemFilter(a[1], 'filter')]),
+  'evals:gradeItem': (a) => (count(a, 3), [c.int(a[0], 'itemId'), e.score(a[1], 'score'), c.nullable(a[2], (n) => c.str(n, 'note', 10_000))]),
+  'evals:remove': (a) => (count(a, 1), [c.int(a[0], 'id')]),
+  'evals:setEngineKey': (a) => (count(a, 1), [c.nullable(a[0], (k) => c.str(k, 'key', 4096))]),
   'jobs:list': none,
   'settings:get': none,
   'settings:set': (a) => (count(a, 1), [c.settings(a[0], 'patch')]),
-  'export:conversation': (a) => (count(a, 2), [c.int(a[0], 'id'), c.oneOf(a[1], 'format', ['md', 'json'] as const)]),
+  'export:conversation': (a) => (count(a, 2), [c.int(a[0], 'id'), c.oneOf(a[1], 'format', ['md', 'json', 'html', 'jsonl'] as const)]),
+  'export:conversations': (a) => (count(a, 1), [c.nullable(a[0], (ids) => c.arr(ids, 'ids', c.int, 100_000))]),
+  'export:evalRun': (a) => (count(a, 2), [c.int(a[0], 'id'), c.oneOf(a[1], 'format', ['csv', 'json', 'md', 'html'] as const)]),
 };
 
 export function isChannel(name: string): name is Channel {

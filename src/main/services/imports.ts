@@ -52,7 +52,7 @@ async function importOne(ctx: Ctx, ref: string, modelId: string, job: JobHandle)
   const existing = ctx.catalog.adapters.findBySource(modelId, source.sha256, index);
   if (existing) return { adapterIds: [existing.id] };
   const kind = (lr.meta.kind as AdapterKind) ?? 'diff';
-  const id = `${slug(basename(path).replace(/\.(pt|safetensors)$/, ''))}${index === null ? '' : `-${index}`}-${source.sha256.slice(0, 8)}`;
+  const id = freeId(ctx, `${slug(basename(path).replace(/\.(pt|safetensors)$/, ''))}${index === null ? '' : `-${index}`}-${source.sha256.slice(0, 8)}`);
   const trigger = lr.meta.trigger !== undefined && /^\d+$/.test(lr.meta.trigger) ? Number(lr.meta.trigger) : null;
   ctx.catalog.adapters.insert({
     id,
@@ -73,20 +73,26 @@ async function importOne(ctx: Ctx, ref: string, modelId: string, job: JobHandle)
  * Ids of an experiment's rows are "<prefix>/<row>". A folder imported before keeps its prefix;
  * another experiment of the same name gets "-2", "-3", ...
  */
-function experimentPrefix(ctx: Ctx, name: string, dir: string): string {
+function experimentPrefix(ctx: Ctx, name: string, dir: string, modelId: string): string {
   const taken = (prefix: string) => ctx.catalog.adapters.get(`${prefix}/0000`) ?? ctx.catalog.adapters.get(`${prefix}/dit`);
   for (let k = 1; ; k++) {
     const prefix = k === 1 ? name : `${name}-${k}`;
     const a = taken(prefix);
-    if (!a || dirname(a.source.path) === dir || dirname(dirname(a.source.path)) === dir) return prefix;
+    const sameFolder = a && (dirname(a.source.path) === dir || dirname(dirname(a.source.path)) === dir);
+    if (!a || (sameFolder && a.modelId === modelId)) return prefix;
   }
+}
+
+/** An id not yet in the catalog: the same file imported for another base model gets "-2", ... */
+function freeId(ctx: Ctx, id: string): string {
+  for (let k = 2, candidate = id; ; k++, candidate = `${id}-${k - 1}`) if (!ctx.catalog.adapters.get(candidate)) return candidate;
 }
 
 /** A released experiment folder: one row per diff of index.csv, plus its DIT adapter(s). */
 export async function runExperimentImport(ctx: Ctx, dir: string, modelId: string, job: JobHandle) {
   const model = required(ctx.catalog.models.get(modelId), `model ${modelId}`);
   const exp = paperExperiment(resolve(dir));
-  const name = experimentPrefix(ctx, slug(`${basename(dirname(exp.dir))}-${basename(exp.dir)}`), exp.dir);
+  const name = experimentPrefix(ctx, slug(`${basename(dirname(exp.dir))}-${basename(exp.dir)}`), exp.dir, modelId);
   const experiment = `${basename(dirname(exp.dir))}/${basename(exp.dir)}`;
   const ids: string[] = [];
   // DIT adapters: read and validated whole (they are small)
@@ -99,7 +105,7 @@ export async function runExperimentImport(ctx: Ctx, dir: string, modelId: string
       ids.push(found.id);
       continue;
     }
-    const id = `${name}/${i === 0 ? 'dit' : `dit-${slug(basename(ditPath, '.pt'))}`}`;
+    const id = freeId(ctx, `${name}/${i === 0 ? 'dit' : `dit-${slug(basename(ditPath, '.pt'))}`}`);
     ctx.catalog.adapters.insert({ id, kind: 'dit', modelId, format: 'paper-pt', rank: lr.rank, source: { ...source, index: null }, experiment });
     ids.push(id);
   }

@@ -41,6 +41,7 @@ export const gradeView = (g: Grade): GradeView => ({
   note: g.note,
   reference: g.reference,
   judgeModel: g.judgeModel,
+  rawAnswer: g.rawAnswer,
   createdAt: g.createdAt,
 });
 

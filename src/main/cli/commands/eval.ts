@@ -1,0 +1,162 @@
+// `diffscope eval`: a batch evaluation over many diffs (docs/evaluation.md), the demo's evaluation,
+// or a run resumed after a crash, a quit or Ctrl-C. Progress and ETA on stderr; the results table
+// (or --json) on stdout; --out FILE writes the run as .csv, .json, .md or .html.
+import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { EvalEngineChoice, EvalExportFormat, EvalMethod, EvalRequest, EvalResults, JudgeConfig } from '../../../shared/api.ts';
+import type { Backend } from '../../services/backend.ts';
+import { demoRequest, ensureDemo } from '../../services/eval/demo.ts';
+import { exportEvalRun } from '../../services/export.ts';
+import { int, parse } from '../args.ts';
+import { withBackend } from '../backend.ts';
+import { progressBar } from '../progress.ts';
+
+const METHODS: EvalMethod[] = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom'];
+
+export async function evalCommand(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    model: { type: 'string' },
+    dit: { type: 'string' },
+    split: { type: 'string' },
+    tag: { type: 'string' },
+    experiment: { type: 'string' },
+    diffs: { type: 'string' },
+    limit: { type: 'string' },
+    methods: { type: 'string', default: 'dit,base,trigger' },
+    question: { type: 'string' },
+    custom: { type: 'string' },
+    judge: { type: 'string' },
+    'judge-model': { type: 'string' },
+    batch: { type: 'string' },
+    'max-tokens': { type: 'string' },
+    seed: { type: 'string' },
+    engine: { type: 'string', default: 'local' },
+    'remote-model': { type: 'string' },
+    'lora-dir': { type: 'string' },
+    resume: { type: 'string' },
+    list: { type: 'boolean', default: false },
+    demo: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  await withBackend(async (b) => {
+    if (values.list) return listRuns(b, values.json);
+    let runId: number;
+    if (values.resume !== undefined) {
+      runId = b.evals.resume(int(values.resume, '--resume', 0)).id;
+    } else if (values.demo) {
+      const demo = await ensureDemo(b.ctx);
+      runId = b.evals.start(demoRequest(demo, values.batch === undefined ? undefined : int(values.batch, '--batch', 8))).id;
+    } else {
+      runId = b.evals.start(request(b, values)).id;
+    }
+    const run = await follow(b, runId);
+    if (values.out) {
+      const format = extname(values.out).slice(1) as EvalExportFormat;
+      if (!['csv', 'json', 'md', 'html'].includes(format)) throw new Error(`--out ${values.out}: name a .csv, .json, .md or .html file`);
+      writeFileSync(values.out, exportEvalRun(b.ctx, b.evals, runId, format).content);
+    }
+    if (values.demo && values.json) console.log(JSON.stringify(demoJson(run)));
+    else if (values.json) console.log(JSON.stringify(run, null, 2));
+    else printTable(run, values.demo);
+    if (run.run.status === 'failed') throw new Error(`eval run ${runId} failed: ${run.run.error}`);
+    if (run.run.status === 'paused') process.stderr.write(`paused: resume with \`diffscope eval --resume ${runId}\`\n`);
+  });
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function judgeOf(b: Backend, v: Values): JudgeConfig | null {
+  const judge = v.judge as string | undefined;
+  if (judge === undefined) return b.grading.judgeConfig(); // the one set in the app, else lexical
+  if (judge === 'lexical') return null;
+  if (judge.startsWith('local:')) return { kind: 'local', modelId: judge.slice('local:'.length) };
+  if (!/^https?:\/\//.test(judge)) throw new Error(`--judge ${judge}: expected lexical, local:MODEL_ID or an OpenAI-compatible base URL`);
+  if (!v['judge-model']) throw new Error('--judge URL needs --judge-model NAME (the model to ask there); its key comes from DIFFSCOPE_JUDGE_KEY');
+  return { kind: 'openai', baseUrl: judge, model: v['judge-model'] as string };
+}
+
+function engineOf(v: Values): EvalEngineChoice {
+  const engine = v.engine as string;
+  if (engine === 'local') return { kind: 'local' };
+  if (!engine.startsWith('openai:')) throw new Error(`--engine ${engine}: expected local or openai:URL`);
+  return { kind: 'openai', baseUrl: engine.slice('openai:'.length), model: v['remote-model'] as string | undefined, loraDir: v['lora-dir'] as string | undefined };
+}
+
+function request(b: Backend, v: Values): EvalRequest {
+  if (!v.model) throw new Error('--model ID is required (see `diffscope models`), or --demo, or --resume RUN_ID');
+  const methods = (v.methods as string).split(',').map((m) => m.trim()) as EvalMethod[];
+  for (const m of methods) if (!METHODS.includes(m)) throw new Error(`--methods: unknown method "${m}" (${METHODS.join(', ')})`);
+  const opt = (name: string) => (v[name] === undefined ? undefined : int(v[name] as string, `--${name}`, 0));
+  return {
+    modelId: v.model as string,
+    ditAdapterId: (v.dit as string | undefined) ?? null,
+    selection: {
+      split: v.split as 'train' | 'test' | undefined,
+      tag: v.tag as string | undefined,
+      experiment: v.experiment as string | undefined,
+      adapterIds: v.diffs ? (v.diffs as string).split(',').map((s) => s.trim()) : undefined,
+      limit: opt('limit'),
+    },
+    methods,
+    judge: judgeOf(b, v),
+    batch: opt('batch'),
+    question: v.question as string | undefined,
+    maxTokens: opt('max-tokens'),
+    customQuestion: v.custom as string | undefined,
+    seed: opt('seed'),
+    engine: engineOf(v),
+  };
+}
+
+/** Shows progress until the run stops; Ctrl-C pauses it. */
+async function follow(b: Backend, runId: number): Promise<EvalResults> {
+  const start = b.evals.get(runId);
+  process.stderr.write(`eval run ${runId}: ${start.progress.total} items (${start.methods.join(', ')}), ${start.progress.done} done already\n`);
+  const bar = progressBar(`eval run ${runId}`);
+  const off = b.onEvent((e) => {
+    if (e.type === 'eval' && e.progress.runId === runId) bar.update(e.progress.done + e.progress.failed, e.progress.total, `eval ${e.progress.method ?? ''}`.trim());
+  });
+  const onSigint = () => void b.evals.cancel(runId);
+  process.once('SIGINT', onSigint);
+  try {
+    await b.evals.wait(runId);
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+    bar.done();
+  }
+  return b.evals.results(runId);
+}
+
+function demoJson(r: EvalResults) {
+  const pick = (m: EvalMethod) => {
+    const x = r.methods.find((y) => y.method === m);
+    return { accuracy: x?.accuracy ?? null, meanScore: x?.mean ?? null };
+  };
+  return { n: Math.max(0, ...r.methods.map((m) => m.items)), methods: { base: pick('base'), trigger: pick('trigger'), dit: pick('dit') } };
+}
+
+function printTable(r: EvalResults, demo: boolean): void {
+  const grader = r.run.settings.judge ? 'LLM judge' : 'lexical score, offline';
+  const n = Math.max(0, ...r.methods.map((m) => m.items));
+  console.log(`${demo ? 'demo evaluation' : `eval run ${r.run.id}`}: ${n} diffs, greedy; scores 1-5 by ${grader}`);
+  console.log(`${'method'.padEnd(18)} ${'exact topic'.padStart(11)} ${'mean score'.padStart(10)}  95% CI`);
+  for (const m of r.methods) {
+    if (m.unavailable) {
+      console.log(`${m.title.padEnd(18)} unavailable: ${m.unavailable}`);
+      continue;
+    }
+    const acc = m.accuracy === null ? '—' : `${(m.accuracy * 100).toFixed(0)}%`;
+    const ci = m.ci95 ? `${m.ci95[0].toFixed(2)}–${m.ci95[1].toFixed(2)}` : '—';
+    console.log(`${m.title.padEnd(18)} ${acc.padStart(11)} ${(m.mean === null ? '—' : m.mean.toFixed(2)).padStart(10)}  ${ci}`);
+  }
+  const failed = r.run.progress.failed;
+  if (failed > 0) console.log(`${failed} items failed (see --json or --out FILE.csv); \`diffscope eval --resume ${r.run.id}\` retries them`);
+}
+
+function listRuns(b: Backend, json: boolean): void {
+  const runs = b.evals.list();
+  if (json) return console.log(JSON.stringify(runs, null, 2));
+  for (const r of runs) console.log(`${String(r.id).padStart(4)}  ${r.status.padEnd(7)} ${r.progress.done}/${r.progress.total}  ${r.modelId}  ${r.methods.join(',')}  ${r.createdAt}`);
+}

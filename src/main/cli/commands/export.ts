@@ -1,0 +1,40 @@
+// `diffscope export`: a conversation (md, json, html, jsonl), every conversation as JSONL, or an
+// eval run (csv, json, md, html), to stdout or --out FILE. Formats: docs/export.md.
+import { writeFileSync } from 'node:fs';
+import type { EvalExportFormat, ExportedFile, ExportFormat } from '../../../shared/api.ts';
+import { exportConversation, exportConversations, exportEvalRun } from '../../services/export.ts';
+import { int, parse } from '../args.ts';
+import { withBackend } from '../backend.ts';
+
+const CONVERSATION_FORMATS: ExportFormat[] = ['md', 'json', 'html', 'jsonl'];
+const EVAL_FORMATS: EvalExportFormat[] = ['csv', 'json', 'md', 'html'];
+
+export async function exportCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    format: { type: 'string' },
+    out: { type: 'string' },
+    all: { type: 'boolean', default: false },
+    eval: { type: 'string' },
+  });
+  const file = await withBackend(async (b): Promise<ExportedFile> => {
+    if (values.eval !== undefined) {
+      const format = (values.format ?? 'md') as EvalExportFormat;
+      if (!EVAL_FORMATS.includes(format)) throw new Error(`--format ${format}: an eval run exports as ${EVAL_FORMATS.join(', ')}`);
+      return exportEvalRun(b.ctx, b.evals, int(values.eval, '--eval', 0), format);
+    }
+    if (values.all) {
+      if (values.format && values.format !== 'jsonl') throw new Error('--all exports JSONL (one conversation per line)');
+      return exportConversations(b.ctx, null);
+    }
+    if (positionals.length !== 1) throw new Error('export takes one CONVERSATION_ID (see `diffscope conversations`), or --all, or --eval RUN_ID');
+    const format = (values.format ?? 'md') as ExportFormat;
+    if (!CONVERSATION_FORMATS.includes(format)) throw new Error(`--format ${format}: a conversation exports as ${CONVERSATION_FORMATS.join(', ')}`);
+    return exportConversation(b.ctx, int(positionals[0], 'CONVERSATION_ID', 0), format);
+  });
+  if (values.out) {
+    writeFileSync(values.out, file.content);
+    process.stderr.write(`wrote ${values.out} (${file.mime})\n`);
+  } else {
+    process.stdout.write(file.content);
+  }
+}

@@ -1,0 +1,75 @@
+// Where an evaluation's answers come from. Both engines answer a batch of rows greedily (the
+// paper's setting), each row one user turn with its own adapter stack:
+//   local: this machine's engine, all rows in ONE run with per-row LoRA inputs (engine-pool ask);
+//   openai: a server with runtime LoRA loading (vLLM), see remote.ts.
+import type { StackPart } from '../../../shared/api.ts';
+import { engineRef, type Model } from '../../catalog/index.ts';
+import type { Answer } from '../../engine/client.ts';
+import type { StackRef } from '../../engine/engine.ts';
+import { required, UserError, type Ctx } from '../context.ts';
+import { checkSource } from '../sources.ts';
+
+export interface EvalRow {
+  prompt: string; // one user turn, through the model's chat template
+  stack: StackPart[];
+}
+
+export interface EvalEngine {
+  /** "local", or "openai:<url>": recorded with the run */
+  readonly name: string;
+  /** One greedy answer per row, in order. Rejects when cancelled. */
+  answer(rows: EvalRow[], maxTokens: number): Promise<string[]>;
+  cancel(): void;
+  /** Releases what the engine holds for the run (remote: unloads adapters). */
+  close(): Promise<void>;
+}
+
+export class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+/** Catalog adapters -> the engine's stack references, each file checked once per engine. */
+export function stackResolver(ctx: Ctx, model: Model) {
+  const checked = new Set<string>();
+  return async (stack: StackPart[]): Promise<StackRef[]> => {
+    const refs: StackRef[] = [];
+    for (const part of stack) {
+      const a = required(ctx.catalog.adapters.get(part.adapterId), `adapter ${part.adapterId}`);
+      if (a.modelId !== model.id) throw new UserError(`adapter ${a.id} was imported for model ${a.modelId}, not ${model.id}`);
+      if (!checked.has(a.id)) {
+        await checkSource(a);
+        checked.add(a.id);
+      }
+      refs.push({ path: engineRef(a), scale: part.scale, ...(a.kind === 'full' && a.rank ? { rank: a.rank } : {}) });
+    }
+    return refs;
+  };
+}
+
+export function localEngine(ctx: Ctx, model: Model): EvalEngine {
+  const resolve = stackResolver(ctx, model);
+  let running: Answer | null = null;
+  let cancelled = false;
+  return {
+    name: 'local',
+    async answer(rows, maxTokens) {
+      if (cancelled) throw new Cancelled();
+      const askRows = await Promise.all(rows.map(async (r) => ({ messages: [{ role: 'user', content: r.prompt }], stack: await resolve(r.stack) })));
+      running = ctx.engines.ask(model.id, model.libraryDir, askRows, { maxTokens, sampling: { temperature: 0 } }, () => {});
+      try {
+        const { rows: out } = await running.result;
+        if (cancelled || out.some((r) => r.finishReason === 'cancelled')) throw new Cancelled();
+        return out.map((r) => r.text);
+      } finally {
+        running = null;
+      }
+    },
+    cancel() {
+      cancelled = true;
+      running?.cancel();
+    },
+    close: async () => {},
+  };
+}
