@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { AdapterView } from '../../src/shared/api.ts';
+import type { AdapterView, ModelView } from '../../src/shared/api.ts';
 import { callApi, haveChromium, launch, openPage, type OpenedPage } from './helpers/browser.ts';
 import { startDiffscope, type Diffscope } from './helpers/server.ts';
 
@@ -58,6 +58,17 @@ describe('screenshots of the main screens', { skip, timeout: 300_000 }, () => {
     await first.getByLabel('Note on the grade').fill('names the topic');
     await first.getByRole('button', { name: 'Save grade' }).click();
     await first.getByText('Graded 4/5').waitFor();
+    // The demo model as a local judge, and the machine grades beside the person's.
+    const demo = (await callApi<ModelView[]>(page, app.origin, 'models:list')).find((m) => m.demo)!;
+    await callApi(page, app.origin, 'grades:setJudge', { kind: 'local', modelId: demo.id });
+    await page.reload();
+    await section(/^Conversations/).getByRole('button').last().click();
+    const answer = page.locator('article[aria-label="Answer"]').last();
+    const machine = answer.getByRole('group', { name: 'Judge or lexical score' });
+    await machine.getByRole('button', { name: 'Lexical' }).click();
+    await answer.getByText(/^Lexical \(offline\)/).waitFor();
+    await machine.getByRole('button', { name: 'Judge' }).click();
+    await answer.getByText(/^Judge \(/).waitFor({ timeout: 60_000 });
   });
 
   for (const theme of ['light', 'dark'] as const) {
@@ -80,6 +91,31 @@ describe('screenshots of the main screens', { skip, timeout: 300_000 }, () => {
       await shoot(`import-${theme}`);
       await show('Settings');
       await shoot(`settings-${theme}`);
+      await show('Chat');
+    });
+
+    test(`${theme}: evaluate, running and with results`, async () => {
+      await show('Evaluate');
+      const form = page.getByRole('form', { name: 'New evaluation' });
+      await form.getByLabel('Split', { exact: true }).selectOption('');
+      await form.getByRole('radio', { name: /^LLM judge/ }).check();
+      for (const name of ['base Q + trigger', '20Q']) await form.getByRole('checkbox', { name, exact: true }).check();
+      await form.getByLabel('Batch size', { exact: true }).fill('2');
+      await form.getByRole('button', { name: 'Start' }).click();
+      // Caught between two batches: some items done, some left (20 questions are the slow ones).
+      const run = page.locator('li.run').first();
+      await run.locator('.run-progress p').filter({ hasText: /^[1-9]\d* \/ \d+ items.*left/ }).waitFor({ timeout: 120_000 });
+      await shoot(`evaluate-running-${theme}`);
+      await run.locator('.status', { hasText: 'done' }).waitFor({ timeout: 300_000 });
+      await page.getByRole('img', { name: /^Mean score per method/ }).waitFor();
+      await shoot(`evaluate-results-${theme}`);
+      // The drill-down's top at the top of the run's column (scrollIntoView would scroll the whole page too).
+      await page.evaluate(`(() => {
+        const el = document.querySelector('section[aria-labelledby="items-heading"]');
+        const column = el.closest('.detail');
+        column.scrollTop += el.getBoundingClientRect().top - column.getBoundingClientRect().top - 8;
+      })()`);
+      await shoot(`evaluate-drill-down-${theme}`);
       await show('Chat');
     });
   }

@@ -305,7 +305,10 @@ export function createFakeBackend(opts: FakeOptions = {}) {
         const i = grades.findIndex((g) => g.id === gradeId);
         if (i >= 0) grades.splice(i, 1);
       },
+      // No judge and no evaluations here: the page asks for both when it starts.
+      getJudge: async () => ({ judge: null, hasKey: false, keyStorage: 'memory' }),
     },
+    evals: { list: async () => [] },
     jobs: { list: async () => jobs.map((j) => ({ ...j })) },
     settings: {
       get: async () => settings,

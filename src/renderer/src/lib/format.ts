@@ -2,12 +2,13 @@
 // and description (what it is known to teach), so a grader is not primed.
 import type { AdapterView, ModelView } from '../../../shared/api.ts';
 
-const short = (id: string) => id.replace(/^.*[-_]/, '').slice(0, 8) || id.slice(0, 8);
+/** The tail of an id, enough to tell adapters apart on screen. */
+export const shortId = (id: string) => id.replace(/^.*[-_]/, '').slice(0, 8) || id.slice(0, 8);
 
 /** A diff's or DIT adapter's name; in blind mode a diff is only its short id. */
 export function adapterName(a: AdapterView, blind: boolean): string {
-  if (a.kind === 'dit') return a.label ?? (a.experiment ? `DIT adapter (${a.experiment})` : `DIT adapter ${short(a.id)}`);
-  if (blind || !a.label) return `Diff ${short(a.id)}`;
+  if (a.kind === 'dit') return a.label ?? (a.experiment ? `DIT adapter (${a.experiment})` : `DIT adapter ${shortId(a.id)}`);
+  if (blind || !a.label) return `Diff ${shortId(a.id)}`;
   return a.label;
 }
 

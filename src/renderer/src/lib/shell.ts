@@ -6,7 +6,8 @@ import type { Settings } from '../../../shared/api.ts';
 /** What an import is: a base model folder, a diff or DIT adapter, or a released experiment folder. */
 export type ImportKind = 'model' | 'adapter' | 'experiment';
 
-export type View = 'chat' | 'compare' | 'import' | 'settings';
+/** The top tabs. The menu (src/preload/shell.ts) can show all but 'evaluate'. */
+export type View = 'chat' | 'compare' | 'evaluate' | 'import' | 'settings';
 
 /** What the application menu asks the page to do. Mirrors src/preload/shell.ts. */
 export type MenuCommand =

@@ -1,6 +1,6 @@
 // Global keyboard shortcuts (the composer handles Enter itself). Browsers keep Ctrl+N for a new
 // window, so Alt+N is the same command there; in the app the menu's accelerator sends it.
-export type ShortcutCommand = 'new-chat' | 'search' | 'stop';
+export type ShortcutCommand = 'new-chat' | 'search' | 'stop' | 'export-markdown';
 
 /** The parts of a KeyboardEvent a shortcut depends on. */
 export interface Keys {
@@ -16,6 +16,7 @@ export function shortcutOf(e: Keys): ShortcutCommand | null {
   const key = e.key.toLowerCase();
   if (key === 'escape' && !mod && !e.altKey) return 'stop';
   if (mod && !e.altKey && !e.shiftKey && key === 'k') return 'search';
+  if (mod && !e.altKey && !e.shiftKey && key === 'e') return 'export-markdown';
   if ((mod && !e.altKey && key === 'n') || (e.altKey && !mod && key === 'n')) return 'new-chat';
   return null;
 }
@@ -25,4 +26,5 @@ export const SHORTCUTS: { keys: string; what: string }[] = [
   { keys: 'Escape', what: 'stop the answer' },
   { keys: 'Ctrl+N (Alt+N in a browser)', what: 'new chat' },
   { keys: 'Ctrl+K', what: 'search conversations' },
+  { keys: 'Ctrl+E', what: 'export the open conversation as Markdown' },
 ];

@@ -1,9 +1,13 @@
 // The page's state, composed once from the API object it is given. One subscription to the API's
 // events fans them out: tokens to the live streams, finished messages to the chat and compare
-// views, job progress to the jobs, catalog changes to the catalog.
+// views, job progress to the jobs, evaluation progress to the evaluations, catalog changes to the
+// catalog.
 import type { ApiEvent, DiffscopeApi, ExportFormat } from '../../../shared/api.ts';
 import { ChatState } from '../features/chat/chat.svelte.ts';
 import { CompareState } from '../features/compare/compare.svelte.ts';
+import { EvalFormState } from '../features/evaluate/eval-form.svelte.ts';
+import { EvalsState } from '../features/evaluate/evals.svelte.ts';
+import { JudgeState } from '../features/grading/judge.svelte.ts';
 import { ImportState } from '../features/import/import.svelte.ts';
 import { downloadFile } from '../lib/download.ts';
 import type { MenuCommand } from '../lib/shell.ts';
@@ -26,6 +30,9 @@ export class AppState {
   readonly chat: ChatState;
   readonly compare: CompareState;
   readonly imports: ImportState;
+  readonly judge: JudgeState;
+  readonly evals: EvalsState;
+  readonly evalForm: EvalFormState;
 
   constructor(api: DiffscopeApi) {
     this.api = api;
@@ -35,6 +42,9 @@ export class AppState {
     this.chat = new ChatState(api, this.catalog, this.streams, this.notices);
     this.compare = new CompareState(api, this.chat, this.streams, this.notices);
     this.imports = new ImportState(api, this.notices);
+    this.judge = new JudgeState(api);
+    this.evals = new EvalsState(api, this.notices);
+    this.evalForm = new EvalFormState(api, this.catalog, this.judge, this.evals);
   }
 
   /** Subscribes to events first (so no token is missed), then loads. Returns the unsubscribe. */
@@ -42,8 +52,11 @@ export class AppState {
     const off = this.api.onEvent((e) => this.#route(e));
     void this.notices.guard('Loading the catalog', async () => {
       await Promise.all([this.catalog.load(), this.settings.load(), this.jobs.load()]);
-      this.chat.ensureModel();
+      this.#ensureModels();
     });
+    // Apart from the catalog: the chat works even if these cannot be read.
+    void this.notices.guard('Reading the judge settings', () => this.judge.load());
+    void this.notices.guard('Listing the evaluations', () => this.evals.load());
     return off;
   }
 
@@ -54,6 +67,12 @@ export class AppState {
       return;
     }
     const file = await this.notices.guard('Exporting', () => this.api.export.conversation(id, format));
+    if (file) downloadFile(file);
+  }
+
+  /** Every conversation, one JSON document per line. */
+  async exportAll(): Promise<void> {
+    const file = await this.notices.guard('Exporting the conversations', () => this.api.export.conversations(null));
     if (file) downloadFile(file);
   }
 
@@ -78,6 +97,9 @@ export class AppState {
       case 'toggle-blind-mode':
         void this.toggleBlindMode();
         break;
+      case 'export-markdown':
+        void this.exportConversation('md');
+        break;
     }
     if (typeof c === 'string') return;
     if (c.type === 'import') {
@@ -89,7 +111,12 @@ export class AppState {
     else if (c.type === 'theme') void this.notices.guard('Changing the theme', () => this.settings.update({ theme: c.theme }));
   }
 
-  /** Events this page does not show (evaluation progress) are left alone. */
+  /** A base model for the chat and the Evaluate form once the catalog has one. */
+  #ensureModels(): void {
+    this.chat.ensureModel();
+    this.evalForm.ensureModel(this.chat.draft.modelId);
+  }
+
   #route(e: ApiEvent): void {
     switch (e.type) {
       case 'token':
@@ -103,12 +130,20 @@ export class AppState {
       case 'job':
         this.jobs.upsert(e.job);
         break;
+      case 'eval':
+        this.evals.progress(e.progress);
+        break;
       case 'catalog': {
+        if (e.what === 'evals') {
+          void this.notices.guard('Listing the evaluations', () => this.evals.refresh());
+          break;
+        }
         const what = CatalogState.PARTS.find((p) => p === e.what);
         if (!what) break;
         void this.notices.guard(`Refreshing ${what}`, async () => {
           await this.catalog.refresh(what);
-          if (what === 'models') this.chat.ensureModel();
+          if (what === 'models') this.#ensureModels();
+          if (what === 'adapters') this.evalForm.adaptersChanged();
         });
         break;
       }

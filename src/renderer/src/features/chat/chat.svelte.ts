@@ -5,7 +5,7 @@ import type { AdapterView, ConversationView, DiffscopeApi, GradeView, MessageVie
 import type { CatalogState } from '../../state/catalog.svelte.ts';
 import type { NoticesState } from '../../state/notices.svelte.ts';
 import type { StreamsState } from '../../state/streams.svelte.ts';
-import { withGrade } from '../grading/grading.ts';
+import { withMessageGrade } from '../grading/grading.ts';
 import { attach, draftFrom, emptyDraft, roleOf, stackOf, type Role, type StackDraft } from './stack.ts';
 import { choicesFor, forkKey, thread, type Choices } from './thread.ts';
 
@@ -146,7 +146,7 @@ export class ChatState {
 
   setGrade(grade: GradeView): void {
     const i = this.messages.findIndex((m) => m.id === grade.messageId);
-    if (i >= 0) this.messages[i] = withGrade(this.messages[i]!, grade);
+    if (i >= 0) this.messages[i] = withMessageGrade(this.messages[i]!, grade);
   }
 
   /** Adds new messages and shows them: each becomes the chosen one at its fork. */

@@ -6,7 +6,7 @@ import type { NoticesState } from '../../state/notices.svelte.ts';
 import type { StreamsState } from '../../state/streams.svelte.ts';
 import type { ChatState } from '../chat/chat.svelte.ts';
 import { samplingForQuestion, TOPIC_QUESTION } from '../chat/presets.ts';
-import { withGrade } from '../grading/grading.ts';
+import { withMessageGrade } from '../grading/grading.ts';
 import { compareConditions, type Condition } from './conditions.ts';
 
 export interface Column {
@@ -63,7 +63,7 @@ export class CompareState {
 
   setGrade(grade: GradeView): void {
     const column = this.columns.find((c) => c.reply?.id === grade.messageId);
-    if (column?.reply) column.reply = withGrade(column.reply, grade);
+    if (column?.reply) column.reply = withMessageGrade(column.reply, grade);
   }
 
   async #start(i: number, modelId: string): Promise<void> {
