@@ -23,6 +23,7 @@ const shell: DiffscopeShell = {
   pickPath: (kind) => ipcRenderer.invoke(SHELL_CHANNELS.pickPath, kind) as Promise<string | null>,
   pathForFile: (file) => webUtils.getPathForFile(file),
   onMenu: (listener) => listen<MenuCommand>(SHELL_CHANNELS.menu, listener),
+  printPdf: (conversationId) => ipcRenderer.invoke(SHELL_CHANNELS.printPdf, conversationId) as Promise<string | null>,
 };
 
 contextBridge.exposeInMainWorld('diffscope', createApi(invoke, onEvent));

@@ -6,12 +6,12 @@
 export type ImportKind = 'model' | 'adapter' | 'experiment';
 export const IMPORT_KINDS: readonly ImportKind[] = ['model', 'adapter', 'experiment'];
 
-export type View = 'chat' | 'compare' | 'import' | 'settings';
+export type View = 'chat' | 'compare' | 'evaluate' | 'import' | 'settings';
 
 export type MenuCommand =
   | { type: 'new-chat' }
   | { type: 'import'; kind: ImportKind; path: string | null }
-  | { type: 'export'; format: 'md' | 'json' }
+  | { type: 'export'; format: 'md' | 'json' | 'html' | 'pdf' }
   | { type: 'show'; view: View }
   | { type: 'theme'; theme: 'system' | 'light' | 'dark' }
   | { type: 'toggle-blind-mode' };
@@ -20,9 +20,12 @@ export interface DiffscopeShell {
   pickPath(kind: ImportKind): Promise<string | null>;
   pathForFile(file: File): string;
   onMenu(listener: (command: MenuCommand) => void): () => void;
+  /** The conversation's sanitised HTML export printed to PDF (Chromium's printToPDF), saved where the user picks; the saved path or null. */
+  printPdf(conversationId: number): Promise<string | null>;
 }
 
 export const SHELL_CHANNELS = {
   pickPath: 'shell:pick-path',
   menu: 'shell:menu',
+  printPdf: 'shell:print-pdf',
 } as const;

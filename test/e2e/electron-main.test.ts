@@ -30,6 +30,7 @@ interface Report {
     untrusted: Outcome;
     badKind: Outcome;
     pickCancelled: Outcome;
+    badPdf: Outcome;
     created?: Outcome;
     sent?: Outcome;
     reply: { status: string; text: string; provider: string | null } | null;
@@ -64,13 +65,14 @@ test('the Electron main process, run with a stand-in electron module', { skip: e
   assert.match(report.loaded, /out\/renderer\/index\.html$/);
 
   const expected = Object.values(API_CHANNELS).flatMap((m) => Object.values(m) as string[]);
-  assert.deepEqual(c.channels, [...expected, 'shell:pick-path'].sort(), 'every channel of the contract, and the file dialog');
+  assert.deepEqual(c.channels, [...expected, 'shell:pick-path', 'shell:print-pdf'].sort(), 'every channel of the contract, the file dialog and PDF printing');
   assert.equal((c.info.result as { shell: string }).shell, 'electron', JSON.stringify(c.info));
   assert.ok(((c.models.result as { demo: boolean }[]) ?? []).some((m) => m.demo), 'the first run imported the demo');
   assert.ok(c.badArgument.error, 'a bad argument is refused');
   assert.match(c.untrusted.error ?? '', /refused a call from https:\/\/evil\.example\//);
   assert.match(c.badKind.error ?? '', /expected one of model, adapter, experiment/);
   assert.deepEqual(c.pickCancelled, { result: null });
+  assert.match(c.badPdf.error ?? '', /expected a conversation id/);
   assert.ok(c.created?.result, JSON.stringify(c.created));
   assert.ok(c.sent?.result, JSON.stringify(c.sent));
   assert.equal(c.reply?.status, 'complete', `the engine answered from the bundled main (${JSON.stringify(c.reply)})`);

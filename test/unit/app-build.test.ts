@@ -97,7 +97,7 @@ test('the preload exposes exactly the contract, as window.diffscope, each method
   );
   assert.equal(index.match(/\bexposeIn\w*World\b/g)?.length, 2, 'nothing else is exposed, ipcRenderer least of all');
   const shellObject = /const shell: DiffscopeShell = \{([\s\S]*?)\n\};/.exec(index)?.[1] ?? '';
-  assert.deepEqual([...shellObject.matchAll(/^\s{2}(\w+):/gm)].map((m) => m[1]), ['pickPath', 'pathForFile', 'onMenu']);
+  assert.deepEqual([...shellObject.matchAll(/^\s{2}(\w+):/gm)].map((m) => m[1]), ['pickPath', 'pathForFile', 'onMenu', 'printPdf']);
 
   const calls: unknown[][] = [];
   const invoke = ((channel: string, ...args: unknown[]) => {

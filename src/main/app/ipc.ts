@@ -7,6 +7,7 @@ import { API_CHANNELS, EVENT_CHANNEL } from '../../shared/api.ts';
 import { IMPORT_KINDS, SHELL_CHANNELS, type ImportKind } from '../../preload/shell.ts';
 import type { Backend } from './backend.ts';
 import { pickPath } from './dialogs.ts';
+import { printConversationPdf } from './pdf.ts';
 
 export const API_CHANNEL_NAMES: string[] = Object.values(API_CHANNELS).flatMap((methods) => Object.values(methods));
 
@@ -30,12 +31,19 @@ export function registerIpc(backend: Backend, isTrustedUrl: (url: string) => boo
     return pickPath(BrowserWindow.fromWebContents(event.sender), kind as ImportKind);
   });
 
+  ipcMain.handle(SHELL_CHANNELS.printPdf, (event, ...args: unknown[]) => {
+    check(SHELL_CHANNELS.printPdf, event);
+    const [id] = args;
+    if (args.length !== 1 || !Number.isSafeInteger(id)) throw new Error(`${SHELL_CHANNELS.printPdf}: expected a conversation id`);
+    return printConversationPdf(backend, BrowserWindow.fromWebContents(event.sender), id as number);
+  });
+
   const unsubscribe = backend.onEvent((e) => {
     for (const win of BrowserWindow.getAllWindows()) if (!win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, e);
   });
 
   return () => {
     unsubscribe();
-    for (const channel of [...API_CHANNEL_NAMES, SHELL_CHANNELS.pickPath]) ipcMain.removeHandler(channel);
+    for (const channel of [...API_CHANNEL_NAMES, SHELL_CHANNELS.pickPath, SHELL_CHANNELS.printPdf]) ipcMain.removeHandler(channel);
   };
 }

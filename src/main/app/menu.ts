@@ -30,6 +30,8 @@ export function buildMenu(): Menu {
         { type: 'separator' },
         { label: 'Export Conversation as Markdown…', accelerator: 'CmdOrCtrl+E', click: () => send({ type: 'export', format: 'md' }) },
         { label: 'Export Conversation as JSON…', accelerator: 'CmdOrCtrl+Shift+E', click: () => send({ type: 'export', format: 'json' }) },
+        { label: 'Export Conversation as HTML…', click: () => send({ type: 'export', format: 'html' }) },
+        { label: 'Export Conversation as PDF…', accelerator: 'CmdOrCtrl+P', click: () => send({ type: 'export', format: 'pdf' }) },
         { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit' },
       ],
@@ -40,6 +42,7 @@ export function buildMenu(): Menu {
       submenu: [
         { label: 'Chat', accelerator: 'CmdOrCtrl+1', click: () => send({ type: 'show', view: 'chat' }) },
         { label: 'Compare', accelerator: 'CmdOrCtrl+2', click: () => send({ type: 'show', view: 'compare' }) },
+        { label: 'Evaluate', accelerator: 'CmdOrCtrl+5', click: () => send({ type: 'show', view: 'evaluate' }) },
         { label: 'Import', accelerator: 'CmdOrCtrl+3', click: () => send({ type: 'show', view: 'import' }) },
         { label: 'Settings', accelerator: 'CmdOrCtrl+,', click: () => send({ type: 'show', view: 'settings' }) },
         { type: 'separator' },

@@ -6,14 +6,14 @@ import type { Settings } from '../../../shared/api.ts';
 /** What an import is: a base model folder, a diff or DIT adapter, or a released experiment folder. */
 export type ImportKind = 'model' | 'adapter' | 'experiment';
 
-/** The top tabs. The menu (src/preload/shell.ts) can show all but 'evaluate'. */
+/** The top tabs (the menu can show each). */
 export type View = 'chat' | 'compare' | 'evaluate' | 'import' | 'settings';
 
 /** What the application menu asks the page to do. Mirrors src/preload/shell.ts. */
 export type MenuCommand =
   | { type: 'new-chat' }
   | { type: 'import'; kind: ImportKind; path: string | null }
-  | { type: 'export'; format: 'md' | 'json' }
+  | { type: 'export'; format: 'md' | 'json' | 'html' | 'pdf' }
   | { type: 'show'; view: View }
   | { type: 'theme'; theme: Settings['theme'] }
   | { type: 'toggle-blind-mode' };
@@ -24,6 +24,8 @@ export interface DiffscopeShell {
   /** Where a dropped file lives on disk ('' when it has no path). */
   pathForFile(file: File): string;
   onMenu(listener: (command: MenuCommand) => void): () => void;
+  /** The conversation printed to PDF and saved; the path, or null when cancelled. */
+  printPdf(conversationId: number): Promise<string | null>;
 }
 
 export const shell = (): DiffscopeShell | undefined => window.diffscopeShell;

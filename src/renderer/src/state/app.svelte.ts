@@ -10,7 +10,7 @@ import { EvalsState } from '../features/evaluate/evals.svelte.ts';
 import { JudgeState } from '../features/grading/judge.svelte.ts';
 import { ImportState } from '../features/import/import.svelte.ts';
 import { downloadFile } from '../lib/download.ts';
-import type { MenuCommand } from '../lib/shell.ts';
+import { shell, type MenuCommand } from '../lib/shell.ts';
 import type { ShortcutCommand } from '../lib/shortcuts.ts';
 import { CatalogState } from './catalog.svelte.ts';
 import { JobsState } from './jobs.svelte.ts';
@@ -70,6 +70,15 @@ export class AppState {
     if (file) downloadFile(file);
   }
 
+  /** In the desktop app: the conversation's HTML export printed to a PDF file. */
+  async exportPdf(): Promise<void> {
+    const id = this.chat.conversation?.id;
+    const printPdf = shell()?.printPdf;
+    if (id === undefined || !printPdf) return;
+    const path = await this.notices.guard('Printing to PDF', () => printPdf(id));
+    if (path) this.notices.info(`Saved ${path}`);
+  }
+
   /** Every conversation, one JSON document per line. */
   async exportAll(): Promise<void> {
     const file = await this.notices.guard('Exporting the conversations', () => this.api.export.conversations(null));
@@ -106,7 +115,7 @@ export class AppState {
       this.imports.kind = c.kind;
       if (c.path) this.imports.path = c.path;
       this.ui.show('import');
-    } else if (c.type === 'export') void this.exportConversation(c.format);
+    } else if (c.type === 'export') void (c.format === 'pdf' ? this.exportPdf() : this.exportConversation(c.format));
     else if (c.type === 'show') this.ui.show(c.view);
     else if (c.type === 'theme') void this.notices.guard('Changing the theme', () => this.settings.update({ theme: c.theme }));
   }

@@ -91,6 +91,7 @@ async function exercise(file) {
   c.untrusted = await invoke('https://evil.example/', 'app:info');
   c.badKind = await invoke(page, 'shell:pick-path', 'passwords');
   c.pickCancelled = await invoke(page, 'shell:pick-path', 'model');
+  c.badPdf = await invoke(page, 'shell:print-pdf', 'one');
   const model = c.models.result?.[0];
   if (model) c.created = await invoke(page, 'conversations:create', model.id, [], 'from the stub');
   // A question through the bundled engine host: the answer arrives as events.
