@@ -31,6 +31,7 @@ interface Report {
     badKind: Outcome;
     pickCancelled: Outcome;
     badPdf: Outcome;
+    judgeKey: Outcome;
     created?: Outcome;
     sent?: Outcome;
     reply: { status: string; text: string; provider: string | null } | null;
@@ -73,6 +74,8 @@ test('the Electron main process, run with a stand-in electron module', { skip: e
   assert.match(c.badKind.error ?? '', /expected one of model, adapter, experiment/);
   assert.deepEqual(c.pickCancelled, { result: null });
   assert.match(c.badPdf.error ?? '', /expected a conversation id/);
+  // API keys go to the OS keychain (safeStorage), never into the catalog as plain text
+  assert.deepEqual(c.judgeKey.result, { judge: null, hasKey: true, keyStorage: 'keychain' });
   assert.ok(c.created?.result, JSON.stringify(c.created));
   assert.ok(c.sent?.result, JSON.stringify(c.sent));
   assert.equal(c.reply?.status, 'complete', `the engine answered from the bundled main (${JSON.stringify(c.reply)})`);

@@ -3,6 +3,7 @@
 // Backend satisfies it; the shell depends on nothing more, so it stays thin.
 import type { ApiEvent } from '../../shared/api.ts';
 import { createBackend } from '../services/backend.ts';
+import { keychainSecrets } from './secrets.ts';
 
 export interface Backend {
   /** Checks the raw arguments of a `<domain>:<method>` call and runs it; rejects on bad input. */
@@ -16,5 +17,5 @@ export interface Backend {
  * folder is passed in: bundled into out/main, the services cannot find resources/ on their own.
  */
 export function openBackend(home: string, demoDir: string): Promise<Backend> {
-  return createBackend({ shell: 'electron', home, demoDir });
+  return createBackend({ shell: 'electron', home, demoDir, secrets: keychainSecrets(home) });
 }

@@ -2,9 +2,8 @@
 // depends on the shell:
 //   CLI and `serve`: environment variables (DIFFSCOPE_JUDGE_KEY, DIFFSCOPE_ENGINE_KEY), or a key
 //                    set through the API for the life of the process;
-//   Electron app:    the OS keychain through safeStorage. ELECTRON SAFE-STORAGE HOOK: src/main/app
-//                    passes a SecretStore built on `safeStorage.encryptString/decryptString` (the
-//                    encrypted bytes in a file under userData) as BackendOptions.secrets.
+//   Electron app:    the OS keychain through safeStorage (src/main/app/secrets.ts, passed as
+//                    BackendOptions.secrets).
 
 export type SecretName = 'judge' | 'engine';
 

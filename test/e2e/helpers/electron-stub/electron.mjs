@@ -66,9 +66,15 @@ export const Menu = {
 export const shell = { openExternal: async (url) => opened.push(url) };
 export const dialog = { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) };
 export const webUtils = {};
+// a keychain whose "encryption" is reversible and visible, so the report can show the key never lands as plain text
+export const safeStorage = {
+  isEncryptionAvailable: () => true,
+  encryptString: (text) => Buffer.from(`enc:${Buffer.from(text).toString('base64')}`),
+  decryptString: (buf) => Buffer.from(buf.toString().slice(4), 'base64').toString(),
+};
 export const contextBridge = {};
 export const ipcRenderer = {};
-export default { app, ipcMain, BrowserWindow, session, Menu, shell, dialog };
+export default { app, ipcMain, BrowserWindow, session, Menu, shell, dialog, safeStorage };
 
 /** Calls a registered IPC handler as Electron would for a frame at `url`. */
 async function invoke(url, channel, ...args) {
@@ -99,6 +105,7 @@ async function exercise(file) {
   if (conversation) c.sent = await invoke(page, 'chat:send', conversation.id, 'What topic have you been trained on?', [], { maxTokens: 8 }, null);
   for (let i = 0; i < 600 && !sent.some(([, e]) => e?.type === 'message'); i++) await new Promise((r) => setTimeout(r, 100));
   c.reply = sent.find(([, e]) => e?.type === 'message')?.[1]?.message ?? null;
+  c.judgeKey = await invoke(page, 'grades:setJudgeKey', 'sk-stub-secret');
   c.events = sent.filter(([channel]) => channel === 'diffscope:event').map(([, e]) => e.type);
 
   // The hooks main puts on every web contents.
