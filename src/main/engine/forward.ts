@@ -17,7 +17,8 @@ export class KvCache {
 }
 
 export interface StepResult {
-  logits: Float32Array; // [batch, positions, vocab]
+  logits: Float32Array | null; // [batch, positions, vocab]; null when only greedy ids were fetched
+  greedy: BigInt64Array | null; // [batch, positions]: the highest-scoring id at each position
   positions: number;
 }
 
@@ -32,12 +33,29 @@ function emptyKv(session: ModelSession, batch: number): ort.Tensor {
  * Runs `tokens[row]` (new tokens of each row) through the model.
  * `positions[row]`: offsets into the row's new tokens whose logits are wanted (same count per row).
  */
+export function forwardStep(
+  session: ModelSession,
+  cache: KvCache,
+  stacks: StackFeeds,
+  tokens: number[][],
+  positions: number[][],
+  want?: 'logits',
+): Promise<StepResult & { logits: Float32Array }>;
+export function forwardStep(
+  session: ModelSession,
+  cache: KvCache,
+  stacks: StackFeeds,
+  tokens: number[][],
+  positions: number[][],
+  want: 'logits' | 'greedy',
+): Promise<StepResult>;
 export async function forwardStep(
   session: ModelSession,
   cache: KvCache,
   stacks: StackFeeds,
   tokens: number[][],
   positions: number[][],
+  want: 'logits' | 'greedy' = 'logits',
 ): Promise<StepResult> {
   const { batch } = cache;
   if (tokens.length !== batch || positions.length !== batch) throw new Error(`forwardStep: expected ${batch} rows`);
@@ -70,10 +88,16 @@ export async function forwardStep(
       feeds[KV_INPUT(l, kind)] = cache.past.get(KV_INPUT(l, kind)) ?? emptyKv(session, batch);
     }
   }
-  const out = await session.run(feeds);
+  const fetches = [want === 'logits' ? 'logits' : 'greedy_tokens'];
+  for (let l = 0; l < layers; l++) fetches.push(KV_OUTPUT(l, 'key'), KV_OUTPUT(l, 'value'));
+  const out = await session.run(feeds, fetches);
   for (let l = 0; l < layers; l++) {
     for (const kind of ['key', 'value'] as const) cache.past.set(KV_INPUT(l, kind), out[KV_OUTPUT(l, kind)]);
   }
   for (let r = 0; r < batch; r++) cache.lengths[r] += tokens[r].length;
-  return { logits: out.logits.data as Float32Array, positions: P };
+  return {
+    logits: want === 'logits' ? (out.logits.data as Float32Array) : null,
+    greedy: want === 'greedy' ? (out.greedy_tokens.data as BigInt64Array) : null,
+    positions: P,
+  };
 }

@@ -1,7 +1,7 @@
 // The generation loop: prefill each row's prompt, then decode one token per row per step with the
 // KV cache, choosing tokens with the sampler, streaming text, and stopping on EOS ids, stop
 // strings, the token budget or cancellation (checked before every step).
-import { forwardStep, KvCache } from './forward.ts';
+import { forwardStep, KvCache, type StepResult } from './forward.ts';
 import { createRng, logSoftmax, pickToken, topIndices, type SamplingOptions } from './sampler.ts';
 import type { ModelSession } from './session.ts';
 import type { StackFeeds } from './stack.ts';
@@ -118,8 +118,11 @@ export async function generate(
   }));
   const seen = prompts.map((p) => new Set(p));
 
-  const choose = (logits: Float32Array, r: number, offset: number) => {
-    const row = logits.subarray(offset, offset + vocab);
+  // Plain greedy decoding takes the session's own argmax and never copies the logits out.
+  const want = opts.sampling.temperature <= 0 && opts.sampling.repetitionPenalty === 1 && !opts.logprobs ? 'greedy' : 'logits';
+  const choose = (step: StepResult, r: number) => {
+    if (step.greedy) return { id: Number(step.greedy[r]), lp: undefined };
+    const row = step.logits!.subarray(r * vocab, (r + 1) * vocab);
     let lp: PositionLogprobs | undefined;
     const raw = opts.logprobs ? logSoftmax(row) : undefined; // before the penalty changes `row`
     const id = pickToken(row, seen[r], opts.sampling, rng);
@@ -151,10 +154,10 @@ export async function generate(
   let prefillMs = 0;
   await yieldToEventLoop();
   if (opts.maxTokens > 0 && !opts.shouldStop?.()) {
-    const { logits } = await forwardStep(session, cache, stacks, prompts, prompts.map((p) => [p.length - 1]));
+    const step = await forwardStep(session, cache, stacks, prompts, prompts.map((p) => [p.length - 1]), want);
     prefillMs = now() - start;
     for (let r = 0; r < batch; r++) {
-      const { id, lp } = choose(logits, r, r * vocab);
+      const { id, lp } = choose(step, r);
       accept(r, id, lp);
     }
     firstTokenAt = now();
@@ -168,11 +171,11 @@ export async function generate(
     }
     // finished rows keep feeding their last token; their outputs are ignored
     const next = rows.map((row, r) => [row.tokens.at(-1) ?? prompts[r].at(-1)!]);
-    const { logits } = await forwardStep(session, cache, stacks, next, next.map(() => [0]));
+    const step = await forwardStep(session, cache, stacks, next, next.map(() => [0]), want);
     decodeSteps++;
     for (let r = 0; r < batch; r++) {
       if (rows[r].finish) continue;
-      const { id, lp } = choose(logits, r, r * vocab);
+      const { id, lp } = choose(step, r);
       accept(r, id, lp);
     }
   }

@@ -6,7 +6,7 @@
 //   input_ids            int64 [batch, seq]        logits              float32 [batch, positions, vocab]
 //   seqlens_k            int32 [batch]  (total-1)  present.N.key/value [batch, kv_heads, total, head_dim]
 //   total_sequence_length int32 []
-//   logits_positions     int64 [batch, positions]
+//   logits_positions     int64 [batch, positions]         greedy_tokens       int64 [batch, positions]
 //   past_key_values.N.key/value [batch, kv_heads, past, head_dim]
 //   lora.N.M.a float32 [batch, in, rank]   lora.N.M.b float32 [batch, rank, out]   (rank may be 0)
 import type { ModelConfig } from '../hf/config.ts';
@@ -226,6 +226,10 @@ class DecoderBuilder {
     if (this.b.precision.floatType !== DataType.FLOAT) logits = g.op('Cast', '/lm_head/to_float', [logits], { to: DataType.FLOAT });
     g.node('Identity', '/logits', [logits], {}, { outputs: ['logits'] });
     g.output('logits', DataType.FLOAT, ['batch', 'positions', c.vocabSize]);
+    // Greedy decoding needs only the best id: fetching this instead of the logits spares copying
+    // [batch, vocab] floats out of the session every step (ties: the lowest id, as argmax does).
+    g.node('ArgMax', '/greedy_tokens', ['logits'], { axis: -1, keepdims: 0, select_last_index: 0 }, { outputs: ['greedy_tokens'] });
+    g.output('greedy_tokens', DataType.INT64, ['batch', 'positions']);
     return g;
   }
 }

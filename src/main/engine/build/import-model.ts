@@ -2,7 +2,7 @@
 // tokenizer files, manifest.json). Written into a temporary folder and renamed into place,
 // so a failed import leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readModelConfig, type ModelConfig } from '../hf/config.ts';
 import { SafetensorsCheckpoint } from '../hf/safetensors.ts';
@@ -71,6 +71,14 @@ async function sha256File(path: string, onBytes: (n: number) => void): Promise<s
   return hash.digest('hex');
 }
 
+function manifestVersion(dir: string): number | null {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { builderVersion?: number }).builderVersion ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Files that define the model's numbers: config.json and the weights. */
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -113,9 +121,9 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
     const id = `${slug(basename(src))}-${precision.id}-${sourceSha.slice(0, 8)}`;
     const root = modelsDir(opts.home ?? dataHome());
     const dir = join(root, id);
-    if (existsSync(join(dir, 'manifest.json'))) {
-      const manifest = readManifest(dir);
-      return { id, dir, manifest, existed: true };
+    // the same source was imported before: reuse it, unless an older builder made it (rebuilt below)
+    if (existsSync(join(dir, 'manifest.json')) && manifestVersion(dir) === BUILDER_VERSION) {
+      return { id, dir, manifest: readManifest(dir), existed: true };
     }
     mkdirSync(root, { recursive: true });
     const tmp = join(root, `.import-${randomBytes(6).toString('hex')}`);
@@ -172,7 +180,15 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
         createdAt: new Date().toISOString(),
       };
       writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
-      renameSync(tmp, dir);
+      if (existsSync(dir)) {
+        // an outdated import of the same source: swap it out only now that the new one is complete
+        const old = join(root, `.outdated-${randomBytes(6).toString('hex')}`);
+        renameSync(dir, old);
+        renameSync(tmp, dir);
+        rmSync(old, { recursive: true, force: true });
+      } else {
+        renameSync(tmp, dir);
+      }
       return { id, dir, manifest, existed: false };
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
