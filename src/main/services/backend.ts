@@ -18,7 +18,7 @@ import { GradingService } from './grading/service.ts';
 import { envSecrets, type SecretStore } from './grading/secrets.ts';
 import { firstRun } from './first-run.ts';
 import { dispatch } from './handlers.ts';
-import { importAdapterJob, importModelJob } from './imports.ts';
+import { importAdapterJob, importModelJob, rebuildOutdatedModels } from './imports.ts';
 import { Jobs } from './jobs.ts';
 import { readSettings, writeSettings } from './settings.ts';
 import { adapterView, conversationView, gradeView, messageView, modelView } from './views.ts';
@@ -65,6 +65,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   const grading = new GradingService(ctx, secrets);
   const evals = new EvalService(ctx, secrets, { recover: opts.recover });
   if (opts.firstRun !== false) await firstRun(ctx, opts.demoDir);
+  if (opts.firstRun !== false) rebuildOutdatedModels(ctx); // long-lived back ends only
 
   const requests: DiffscopeRequests = {
     app: {

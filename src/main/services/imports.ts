@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { importModel } from '../engine/build/import-model.ts';
+import { BUILDER_VERSION } from '../engine/library.ts';
 import type { PrecisionId } from '../engine/build/precision.ts';
 import { loadLowRank } from '../engine/adapters/load.ts';
 import { paperExperiment, readPaperShard } from '../engine/adapters/paper.ts';
@@ -154,4 +155,17 @@ export function importAdapterJob(ctx: Ctx, path: string, modelId: string): JobVi
     return ctx.jobs.start('import-experiment', `Import ${basename(plain)}`, (job) => runExperimentImport(ctx, plain, modelId, job));
   }
   return ctx.jobs.start('import-adapter', `Import ${basename(plain)}`, (job) => importOne(ctx, path, modelId, job));
+}
+
+/**
+ * Models imported by an older graph builder are rebuilt from their source folders (when those
+ * are still there), as jobs, so that an upgrade of Diffscope keeps the catalog usable.
+ */
+export function rebuildOutdatedModels(ctx: Ctx): void {
+  for (const m of ctx.catalog.models.list()) {
+    if (m.manifest.builderVersion === BUILDER_VERSION || !existsSync(join(m.sourcePath, 'config.json'))) continue;
+    ctx.jobs.start('import-model', `Rebuild ${m.name} for this version`, (job) =>
+      runModelImport(ctx, m.sourcePath, m.precision, job, { demo: m.demo, standIn: m.standIn }),
+    );
+  }
 }
