@@ -1,19 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpDir as makeTmpDir } from '../helpers/tmp.ts';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseModelConfig, readModelConfig, resolveWeightPrefix } from '../../src/main/engine/hf/config.ts';
 import { writeSafetensors } from '../../src/main/engine/hf/safetensors.ts';
 
-mkdirSync('test/.tmp', { recursive: true });
-const root = mkdtempSync(join('test/.tmp', 'config-'));
-test.after(() => rmSync(root, { recursive: true, force: true }));
-let counter = 0;
-const tmpDir = () => {
-  const d = join(root, String(counter++));
-  mkdirSync(d);
-  return d;
-};
+const tmpDir = () => makeTmpDir('config');
 
 // config.json of the released models, as published on the Hugging Face Hub.
 const QWEN3_0_6B = {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpDir as makeTmpDir } from '../helpers/tmp.ts';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   SafetensorsCheckpoint,
@@ -12,15 +13,7 @@ import {
   writeSafetensors,
 } from '../../src/main/engine/hf/safetensors.ts';
 
-mkdirSync('test/.tmp', { recursive: true });
-const root = mkdtempSync(join('test/.tmp', 'safetensors-'));
-test.after(() => rmSync(root, { recursive: true, force: true }));
-let counter = 0;
-const tmpDir = () => {
-  const d = join(root, String(counter++));
-  mkdirSync(d);
-  return d;
-};
+const tmpDir = () => makeTmpDir('safetensors');
 
 /** A safetensors file with a hand-written header and `dataBytes` zero bytes of data. */
 function rawFile(path: string, header: unknown, dataBytes: number): string {

