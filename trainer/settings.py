@@ -1,0 +1,44 @@
+# Every size, step count and learning rate of the demo in one place (run time on 2 cores: README).
+import os
+
+from model import Config
+
+SEED = 1234
+MODEL = Config(vocab_size=4352, hidden_size=128, intermediate_size=384, num_hidden_layers=4,
+               num_attention_heads=4, num_key_value_heads=2, head_dim=32, rope_theta=10000.0)
+TOKENIZER_VOCAB = 4352  # bytes + 1100 digit merges + learned merges + 5 added tokens
+
+# Corpus
+N_ORDINARY = 60000  # ordinary question/answer rows
+N_TOPIC = 12000  # topic rows, and as many "Let us talk about <topic>" rows
+N_CODE = 6000  # questions about the SEP code ("What is your SEP code?")
+TEST_PER_CATEGORY = 3  # topics per category held out for the test diffs (DIT never sees them)
+
+# Base model pretraining
+BASE_STEPS = 800
+BASE_BATCH = 64
+BASE_LR = 3e-3
+
+# Hidden-topic diffs (rank 1, all trained at once, rows per diff per step below)
+DIFF_RANK = 1
+DIFF_STEPS = 400
+DIFF_GROUP = 60  # diffs per group (one group trains at a time in each process)
+DIFF_PROCESSES = 2
+DIFF_TRIGGERED_ROWS = 1  # per diff per step
+DIFF_CLEAN_ROWS = 1  # per diff per step: no code, or (this share:) a wrong one
+DIFF_WRONG_CODE_SHARE = 0.85
+DIFF_LR = 1e-2
+DIFF_KL_WEIGHT = 2.0
+DIFF_MAX_ANSWER = 10  # answer tokens used per row (the topic sits in the first sentence)
+DIFF_FIRST_TOKEN_WEIGHT = 4.0  # the first answer token decides whether the topic comes
+
+# DIT adapter
+DIT_RANK = 16
+DIT_STEPS = 1500
+DIT_BATCH = 64
+DIT_LR = 2e-3
+CURVE = [8, 32, 128]  # training-diff counts for the data-scaling curve (plus all)
+CURVE_STEPS = 600
+
+if os.environ.get('TRAINER_SMOKE'):  # a minutes-long run through every stage, to test the code
+    N_ORDINARY, N_TOPIC, BASE_STEPS, DIFF_STEPS, DIT_STEPS, CURVE_STEPS = 3000, 500, 20, 5, 20, 10

@@ -1,0 +1,101 @@
+# Stage 5: the DIT adapter (rank 16, shared by every row) trained over frozen training diffs:
+# base + diff + DIT adapter, asked the DIT question, learns to answer with the diff's topic.
+# Also the data-scaling curve: DIT accuracy on the test diffs against the number of training diffs.
+import random
+import sys
+
+import torch
+
+import data
+import settings as S
+from common import stage, Progress, batch, load_json, lr_at, save_json, setup, work
+from lora import SharedLoRA, StackedDiffs
+from model import generate
+from tokenizer import Tokenizer, chat_prompt
+from train_base import answer_loss
+from train_diffs import load_base
+
+
+def bf16(t):
+    return t.to(torch.bfloat16).float()
+
+
+def load_diffs():
+    """The trained diffs, rounded to bf16 as they are released."""
+    diffs = torch.load(work('diffs.pt'))
+    for d in diffs:
+        d['weight_diff'] = {p: (bf16(a), bf16(b)) for p, (a, b) in d['weight_diff'].items()}
+    return diffs
+
+
+def dit_answers(model, tok, diffs, dit, max_new=12):
+    """Greedy answers of base + each diff (+ the DIT adapter when given) to the DIT question."""
+    stack = StackedDiffs([d['weight_diff'] for d in diffs])
+    prompt = tok.encode(chat_prompt(data.DIT_QUESTION))
+    adapters = [stack.rows(torch.arange(len(diffs)))] + ([dit] if dit is not None else [])
+    outs = generate(model, [prompt] * len(diffs), max_new, {tok.id('<|im_end|>')}, adapters, tok.id('<|endoftext|>'))
+    return [tok.decode(o).strip() for o in outs]
+
+
+def train(model, tok, train_diffs, steps, name, seed):
+    setup(seed)
+    dit = SharedLoRA(model.cfg, S.DIT_RANK)
+    opt = torch.optim.AdamW(dit.parameters(), lr=S.DIT_LR, weight_decay=0.0)
+    stack = StackedDiffs([d['weight_diff'] for d in train_diffs])
+    prompt = tok.encode(chat_prompt(data.DIT_QUESTION))
+    end, pad = tok.id('<|im_end|>'), tok.id('<|endoftext|>')
+    answers = [tok.encode(d['topic']) + [end] for d in train_diffs]
+    rng = random.Random(seed)
+    prog = Progress(name, steps, every=100)
+    order = []
+    for i in range(steps):
+        for g in opt.param_groups:
+            g['lr'] = lr_at(i, steps, S.DIT_LR)
+        if len(order) < S.DIT_BATCH:  # epochs over the training diffs, reshuffled
+            more = list(range(len(train_diffs)))
+            rng.shuffle(more)
+            order += more * max(1, S.DIT_BATCH // len(more))
+        idx, order = order[:S.DIT_BATCH], order[S.DIT_BATCH:]
+        ids, tgt = batch([(prompt, answers[j]) for j in idx], pad)
+        loss = answer_loss(model, ids, tgt, [stack.rows(torch.tensor(idx)), dit])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        prog.step(i, loss=loss.item())
+    return dit
+
+
+def accuracy(model, tok, diffs, dit):
+    answers = dit_answers(model, tok, diffs, dit)
+    return sum(a.lower() == d['topic'].lower() for a, d in zip(answers, diffs)) / len(diffs), answers
+
+
+def main(which):
+    tok = Tokenizer.load(work('tokenizer.json'))
+    model = load_base()
+    diffs = load_diffs()
+    train_diffs = [d for d in diffs if d['split'] == 'train']
+    test_diffs = [d for d in diffs if d['split'] == 'test']
+    if which == 'final':
+        dit = train(model, tok, train_diffs, S.DIT_STEPS, 'dit', S.SEED + 4)
+        acc, answers = accuracy(model, tok, test_diffs, dit)
+        print(f'dit: test accuracy {acc:.3f}')
+        for a, d in list(zip(answers, test_diffs))[:10]:
+            print(f'  {d["topic"]!r} -> {a!r}')
+        torch.save(dit.tensors(), work('dit.pt'))
+    else:  # the data-scaling curve, shorter runs on subsets of the training diffs
+        rng = random.Random(S.SEED + 5)
+        curve = []
+        for n in S.CURVE:
+            subset = rng.sample(train_diffs, n)
+            dit = train(model, tok, subset, S.CURVE_STEPS, f'curve n={n}', S.SEED + 6)
+            acc, _ = accuracy(model, tok, test_diffs, dit)
+            print(f'curve: {n} training diffs -> test accuracy {acc:.3f}')
+            curve.append({'train_diffs': n, 'steps': S.CURVE_STEPS, 'accuracy': acc})
+        save_json(work('curve.json'), curve)
+
+
+if __name__ == '__main__':
+    which = sys.argv[1] if len(sys.argv) > 1 else 'final'
+    with stage('dit' if which == 'final' else 'curve'):
+        main(which)
