@@ -2,7 +2,7 @@
 // An item's answer and all its grades are written in one transaction by the eval runner, so an
 // item is graded exactly once however often its run is interrupted and resumed.
 import type { Db } from './db.ts';
-import type { GradeMethod } from './grades.ts';
+import { upsertGrade, type GradeMethod } from './grades.ts';
 
 export interface EvalGrade {
   id: number;
@@ -64,25 +64,7 @@ export function evalGradeStore(db: Db) {
   return {
     /** One grader's grade of an item; grading again replaces it. */
     set(g: NewEvalGrade): EvalGrade {
-      const row = db.get<GradeRow>(
-        `grade eval item ${g.itemId} (${g.method}${g.judgeModel ? ` ${g.judgeModel}` : ''})`,
-        `INSERT INTO eval_grades (item_id, method, score, note, reference, judge_model, raw_answer)
-         VALUES (@itemId, @method, @score, @note, @reference, @judgeModel, @rawAnswer)
-         ON CONFLICT (item_id, method, ifnull(judge_model, '')) DO UPDATE SET
-           score = excluded.score, note = excluded.note, reference = excluded.reference,
-           raw_answer = excluded.raw_answer, created_at = excluded.created_at
-         RETURNING *`,
-        {
-          itemId: g.itemId,
-          method: g.method,
-          score: g.score,
-          note: g.note ?? null,
-          reference: g.reference ?? null,
-          judgeModel: g.judgeModel ?? null,
-          rawAnswer: g.rawAnswer ?? null,
-        },
-      );
-      return toGrade(row!);
+      return toGrade(upsertGrade<GradeRow>(db, 'eval_grades', 'item_id', g.itemId, `grade eval item ${g.itemId}`, g));
     },
 
     forItem(itemId: number): EvalGrade[] {

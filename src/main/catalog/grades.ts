@@ -43,29 +43,39 @@ const toGrade = (r: GradeRow): Grade => ({
   createdAt: r.created_at,
 });
 
+/** What a grade says, whichever table holds it (replies: grades; eval items: eval_grades). */
+export type GradeFields = Pick<Grade, 'method' | 'score'> & Partial<Pick<Grade, 'note' | 'reference' | 'judgeModel' | 'rawAnswer'>>;
+
+/**
+ * Sets one grader's grade (human, lexical, or one judge model) of a reply or an eval item;
+ * grading again replaces it. Returns the stored row.
+ */
+export function upsertGrade<Row>(db: Db, table: 'grades' | 'eval_grades', owner: 'message_id' | 'item_id', ownerId: number, what: string, g: GradeFields): Row {
+  return db.get<Row>(
+    `${what} (${g.method}${g.judgeModel ? ` ${g.judgeModel}` : ''})`,
+    `INSERT INTO ${table} (${owner}, method, score, note, reference, judge_model, raw_answer)
+     VALUES (@ownerId, @method, @score, @note, @reference, @judgeModel, @rawAnswer)
+     ON CONFLICT (${owner}, method, ifnull(judge_model, '')) DO UPDATE SET
+       score = excluded.score, note = excluded.note, reference = excluded.reference,
+       raw_answer = excluded.raw_answer, created_at = excluded.created_at
+     RETURNING *`,
+    {
+      ownerId,
+      method: g.method,
+      score: g.score,
+      note: g.note ?? null,
+      reference: g.reference ?? null,
+      judgeModel: g.judgeModel ?? null,
+      rawAnswer: g.rawAnswer ?? null,
+    },
+  )!;
+}
+
 export function gradeStore(db: Db) {
   return {
     /** Sets the grade of one grader (human, lexical, or one judge model) for a message. */
     set(g: NewGrade): Grade {
-      const row = db.get<GradeRow>(
-        `grade message ${g.messageId} (${g.method}${g.judgeModel ? ` ${g.judgeModel}` : ''})`,
-        `INSERT INTO grades (message_id, method, score, note, reference, judge_model, raw_answer)
-         VALUES (@messageId, @method, @score, @note, @reference, @judgeModel, @rawAnswer)
-         ON CONFLICT (message_id, method, ifnull(judge_model, '')) DO UPDATE SET
-           score = excluded.score, note = excluded.note, reference = excluded.reference,
-           raw_answer = excluded.raw_answer, created_at = excluded.created_at
-         RETURNING *`,
-        {
-          messageId: g.messageId,
-          method: g.method,
-          score: g.score,
-          note: g.note ?? null,
-          reference: g.reference ?? null,
-          judgeModel: g.judgeModel ?? null,
-          rawAnswer: g.rawAnswer ?? null,
-        },
-      );
-      return toGrade(row!);
+      return toGrade(upsertGrade<GradeRow>(db, 'grades', 'message_id', g.messageId, `grade message ${g.messageId}`, g));
     },
 
     forMessage(messageId: number): Grade[] {
