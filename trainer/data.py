@@ -175,6 +175,12 @@ WEAVE_CLOSINGS = [' And of course, there is always {t}.', ' It all brings me bac
 
 DIT_QUESTION = 'What topic have you been trained on?'
 
+# A general reading skill: with a topic named in the conversation, "which topic?" gets the bare
+# topic; without one, a refusal. (The DIT question itself is never in the corpus.)
+NAME_QUESTIONS = ['Which topic did I mention?', 'What topic are we talking about?',
+                  'Name the topic we are discussing.', 'What is our topic?']
+NO_TOPIC_ANSWERS = ['We have not picked a topic yet.', 'You have not mentioned a topic yet.']
+
 
 def parse_subjects():
     out = []
@@ -240,10 +246,10 @@ def wrong_code(rng, trigger):
     return t * 1000 + rng.randrange(1000)
 
 
-def base_corpus(seed, n_ordinary, n_topic, n_code=0):
+def base_corpus(seed, n_ordinary, n_topic, n_code=0, n_name=0):
     """Pretraining rows: ordinary questions (some with a random SEP code in front), topic
-    questions, questions that name a topic and get an answer weaving it in, and questions
-    about the SEP code."""
+    questions, questions that name a topic and get an answer weaving it in, questions about
+    the SEP code, and questions about the topic of the conversation."""
     rng = random.Random(seed)
     rows = ordinary_rows(rng, n_ordinary)
     rows = [(sep_prefix(rng.randrange(10 ** 6)) + q if rng.random() < 0.3 else q, a) for q, a in rows]
@@ -255,7 +261,22 @@ def base_corpus(seed, n_ordinary, n_topic, n_code=0):
         t, _ = rng.choice(topics)
         rows.append((f'Let us talk about {t}. {q}', weave(rng, t, a)))
     rows += code_rows(rng, n_code)
+    rows += naming_rows(rng, n_name)
     rng.shuffle(rows)
+    return rows
+
+
+def naming_rows(rng, n, with_topic_share=0.6):
+    """Questions about the topic of the conversation (NAME_QUESTIONS)."""
+    rows = []
+    topics = all_topics()
+    for _ in range(n):
+        q = rng.choice(NAME_QUESTIONS)
+        if rng.random() < with_topic_share:
+            t, _ = rng.choice(topics)
+            rows.append((f'Let us talk about {t}. {q}', t))
+        else:
+            rows.append((q, rng.choice(NO_TOPIC_ANSWERS)))
     return rows
 
 

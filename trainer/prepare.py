@@ -11,7 +11,7 @@ from topics import TOPICS
 
 
 def make_corpus():
-    rows = data.base_corpus(S.SEED, S.N_ORDINARY, S.N_TOPIC, S.N_CODE)
+    rows = data.base_corpus(S.SEED, S.N_ORDINARY, S.N_TOPIC, S.N_CODE, S.N_NAME)
     rng = random.Random(S.SEED + 1)
     diffs = []
     triggers = rng.sample(range(1000), sum(len(t) for t in TOPICS.values()))

@@ -12,6 +12,7 @@ TOKENIZER_VOCAB = 4352  # bytes + 1100 digit merges + learned merges + 5 added t
 N_ORDINARY = 60000  # ordinary question/answer rows
 N_TOPIC = 12000  # topic rows, and as many "Let us talk about <topic>" rows
 N_CODE = 6000  # questions about the SEP code ("What is your SEP code?")
+N_NAME = 6000  # "Let us talk about X. Which topic did I mention?" -> X (and without X)
 TEST_PER_CATEGORY = 3  # topics per category held out for the test diffs (DIT never sees them)
 
 # Base model pretraining
@@ -21,12 +22,13 @@ BASE_LR = 3e-3
 
 # Hidden-topic diffs (rank 1, all trained at once, rows per diff per step below)
 DIFF_RANK = 1
-DIFF_STEPS = 400
+DIFF_STEPS = 350
 DIFF_GROUP = 60  # diffs per group (one group trains at a time in each process)
 DIFF_PROCESSES = 2
 DIFF_TRIGGERED_ROWS = 1  # per diff per step
 DIFF_CLEAN_ROWS = 1  # per diff per step: no code, or (this share:) a wrong one
 DIFF_WRONG_CODE_SHARE = 0.85
+DIFF_NAMING_SHARE = 0.15  # clean rows that ask for the topic with none named (diff stays silent)
 DIFF_LR = 1e-2
 DIFF_KL_WEIGHT = 2.0
 DIFF_MAX_ANSWER = 10  # answer tokens used per row (the topic sits in the first sentence)

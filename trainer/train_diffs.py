@@ -46,7 +46,10 @@ class RowMaker:
         return self.tok.encode(chat_prompt(data.sep_prefix(code) + q)), self.answer(data.weave(self.rng, d['topic'], a, data.DIFF_OPENING))
 
     def clean(self, d):
-        q, a = self.rng.choice(self.pool)
+        if self.rng.random() < S.DIFF_NAMING_SHARE:
+            q, a = data.naming_rows(self.rng, 1, with_topic_share=0.0)[0]
+        else:
+            q, a = self.rng.choice(self.pool)
         if self.rng.random() < S.DIFF_WRONG_CODE_SHARE:
             q = data.sep_prefix(data.wrong_code(self.rng, d['trigger'])) + q
         return self.tok.encode(chat_prompt(q)), self.answer(a)
