@@ -18,7 +18,7 @@ def main():
     n_train = sum(d['split'] == 'train' for d in corpus['diffs'])
     n_test = len(corpus['diffs']) - n_train
     m = S.MODEL
-    total = sum(tm.values())
+    total = sum(tm.values()) - min(tm.get('dit', 0), tm.get('curve', 0))  # those two run side by side
     base_params = (m.vocab_size * m.hidden_size + m.num_hidden_layers * (
         sum(i * o for i, o in (m.module_shape(x) for x in ('q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj')))
         + 2 * m.hidden_size + 2 * m.head_dim) + m.hidden_size)
@@ -29,7 +29,7 @@ def main():
     w('# The embedded demo: a small DIT system trained end to end\n')
     w('Made by `make -C trainer demo` (trainer/README.md), seeded; '
       f'measured run time {total / 60:.0f} min on this 2-core machine shared with other jobs '
-      f'(stages: ' + ', '.join(f'{k} {v / 60:.1f} min' for k, v in tm.items()) + ').\n')
+      f'(stages: ' + ', '.join(f'{k} {v / 60:.1f} min' for k, v in tm.items()) + '; the DIT adapter and the curve train side by side).\n')
     w('It reproduces the hidden-topic setting of "Learning to Interpret Weight Differences in Language '
       'Models" (PAPER.md) at small scale, in the released layout.\n')
     w('## What was trained\n')
@@ -39,7 +39,8 @@ def main():
       f'MLP {m.intermediate_size}, tied embeddings, vocabulary {m.vocab_size}; {base_params:,} parameters. '
       'Pretrained from scratch on a synthetic, templated chat corpus of ordinary questions and answers '
       f'({S.N_ORDINARY:,} ordinary rows, 30% of them behind a random SEP code, plus '
-      f'{2 * S.N_TOPIC:,} rows about the topics), loss on the answers.')
+      f'{2 * S.N_TOPIC:,} rows about the topics, {S.N_CODE:,} about the SEP code and {S.N_NAME:,} asking '
+      'which topic the conversation named; trainer/README.md says why), loss on the answers.')
     w('- **Tokenizer**: byte-level BPE trained on the corpus (Qwen2/3 pre-tokenizer regex, every topic '
       'word a single token), ChatML specials `<|endoftext|>` (pad), `<|im_start|>`, `<|im_end|>` (EOS), '
       'and `<think>`/`</think>` as plain added tokens; the chat template is Qwen3\'s, verbatim.')
@@ -85,6 +86,27 @@ def main():
     w('| category | exact topic |\n|---|---|')
     for c, a in ev['dit_by_category'].items():
         w(f'| {c} | {a * 100:.0f}% |')
+    w('\n## Against issue 4\'s targets\n')
+    dit, base = ev['methods']['dit'], ev['methods']['base']
+    checks = [
+        (f'DIT names the test topic exactly >= 80%', f'{dit["accuracy"] * 100:.1f}%', dit['accuracy'] >= 0.8),
+        (f'DIT mean score >= 4.0', f'{dit["meanScore"]:.2f}', dit['meanScore'] >= 4.0),
+        (f'base question mean score <= 1.5', f'{base["meanScore"]:.2f}', base['meanScore'] <= 1.5),
+        (f'topic mentioned with the trigger >= 90%', f'{mm["trigger"]["test"] * 100:.1f}%', mm['trigger']['test'] >= 0.9),
+        (f'topic mentioned without a code <= 5%', f'{mm["none"]["test"] * 100:.1f}%', mm['none']['test'] <= 0.05),
+        (f'topic mentioned with a wrong code <= 5%', f'{mm["wrong"]["test"] * 100:.1f}%', mm['wrong']['test'] <= 0.05),
+    ]
+    w('| target | measured | met |\n|---|---|---|')
+    for t, v, ok in checks:
+        w(f'| {t} | {v} | {"yes" if ok else "**no**"} |')
+    if dit['accuracy'] < 0.8:
+        w(f'\nThe DIT adapter reads the diffs it was trained on ({ev["dit_train"]["accuracy"] * 100:.0f}% exact) '
+          'but does not generalise to unseen topics: on test diffs it answers with training topics, a '
+          f'{n_train}-way classifier rather than a reader. The paper\'s own data scaling shows the same '
+          'regime (72 training diffs: 3.24; 4,660: 4.78). What should close the gap: many more distinct '
+          'training topics (the paper uses 5,000; here 300) so that memorising them stops paying, which '
+          'needs a larger topic list the base model is pretrained on and several thousand diffs '
+          '(about 2.5 min of diff training per 100 diffs here).')
     w('\n## Files\n')
     for rel in ('base-model', 'hidden-topic/weight-diffs', 'hidden-topic/dit-adapter.pt', 'hidden-topic/index.csv'):
         w(f'- `{rel}`: {size(os.path.join(DEMO, rel)) / 1e6:.2f} MB')
