@@ -12,6 +12,8 @@ import { callApi, haveChromium, launch, openPage, type OpenedPage } from './help
 import { backendKind, startDiffscope, type Diffscope } from './helpers/server.ts';
 
 const slow = { timeout: 180_000 };
+/** Drill-down rows per page (ITEM_PAGE of the renderer's evals state). */
+const ITEM_PAGE = 20;
 
 /** RFC 4180: quoted cells may hold commas, quotes ("") and line breaks. */
 function parseCsv(text: string): string[][] {
@@ -154,7 +156,25 @@ describe('Evaluate and grade in Chromium', { skip }, () => {
   test('the drill-down shows each diff (its label hidden in blind mode) and takes a grade', slow, async (t) => {
     if (!run) return t.skip('no run');
     const rows = drillDown().locator('tbody tr');
-    await untilCount(rows, 2 * testDiffs.length);
+    const pages = drillDown().locator('.pages');
+    const total = 2 * testDiffs.length;
+    // A page at a time (20 rows): the first page, then Next and Previous when there are more.
+    await untilCount(rows, Math.min(ITEM_PAGE, total));
+    assert.match((await pages.textContent()) ?? '', new RegExp(`^1–${Math.min(ITEM_PAGE, total)} of ${total}`));
+    if (total > ITEM_PAGE) {
+      const firstPageIds = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-item-id')));
+      await pages.getByRole('button', { name: 'Next' }).click();
+      await pages.getByText(new RegExp(`^${ITEM_PAGE + 1}–`)).waitFor();
+      let nextIds: (string | null)[] = [];
+      for (let i = 0; i < 100; i++) {
+        nextIds = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-item-id')));
+        if (nextIds.length > 0 && nextIds.every((id) => !firstPageIds.includes(id))) break;
+        await page.waitForTimeout(50);
+      }
+      assert.ok(nextIds.length > 0 && nextIds.every((id) => !firstPageIds.includes(id)), 'the next page shows other items');
+      await pages.getByRole('button', { name: 'Previous' }).click();
+      await pages.getByText(/^1–/).waitFor();
+    }
     const labelled = testDiffs.find((d) => d.label)!;
     const firstLine = labelled.label!.split('\n')[0]!;
     assert.ok((await drillDown().getByText(firstLine).count()) > 0, 'the label shows');
@@ -168,7 +188,8 @@ describe('Evaluate and grade in Chromium', { skip }, () => {
 
     // Only one method: the filter asks the back end for that method's items.
     await drillDown().getByLabel('Method').selectOption('dit');
-    await untilCount(rows, testDiffs.length);
+    await pages.getByText(new RegExp(` of ${testDiffs.length}`)).waitFor();
+    await untilCount(rows, Math.min(ITEM_PAGE, testDiffs.length));
     assert.deepEqual(new Set(await rows.locator('td.method').allTextContents()), new Set(['DIT']));
 
     const row = rows.first();
@@ -184,6 +205,7 @@ describe('Evaluate and grade in Chromium', { skip }, () => {
     assert.equal(human?.score, 4, 'evals.gradeItem stored the grade');
     await page.reload();
     await showView('Evaluate');
+    await drillDown().getByLabel('Method').selectOption('dit');
     await drillDown().locator(`tr[data-item-id="${itemId}"]`).waitFor();
     assert.equal(await drillDown().locator(`tr[data-item-id="${itemId}"]`).getByRole('radio', { name: /^4/ }).isChecked(), true, 'still there after a reload');
   });
