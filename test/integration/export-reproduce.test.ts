@@ -3,11 +3,11 @@
 // export formats: Markdown with provenance, JSONL of every conversation.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConversationDoc } from '../../src/main/services/export/conversation-doc.ts';
 import { evalSetup, type EvalSetup } from '../helpers/eval-backend.ts';
-import { runCli } from '../helpers/cli.ts';
+import { oneLineError, runCli } from '../helpers/cli.ts';
 
 describe('export', () => {
   let s: EvalSetup;
@@ -53,9 +53,34 @@ describe('export', () => {
     assert.equal(ask.code, 0, ask.stderr);
     assert.equal(JSON.parse(ask.stdout).text, first.text);
 
-    assert.equal(second.reproduce!.exact, false);
-    assert.match(second.reproduce!.why!, /3 messages of context/);
+    // a reply deeper in the conversation: its three messages of context go on the command line
     assert.equal(second.context!.length, 3);
+    assert.equal(second.reproduce!.exact, true, second.reproduce!.why ?? '');
+    assert.deepEqual(JSON.parse(second.reproduce!.argv.at(-1)!), second.context);
+    const [command2, ...rest2] = second.reproduce!.argv;
+    const ask2 = await runCli([command2, '--json', ...rest2], s.home);
+    assert.equal(ask2.code, 0, ask2.stderr);
+    assert.equal(JSON.parse(ask2.stdout).text, second.text);
+  });
+
+  it('`ask --messages` takes a conversation from a file, and names what is wrong with a bad one', async () => {
+    const file = join(s.home, 'context.json');
+    const context = [{ role: 'user', content: 'Hello.' }, { role: 'assistant', content: 'Hi.' }, { role: 'user', content: 'And now?' }];
+    writeFileSync(file, JSON.stringify(context));
+    const ok = await runCli(['ask', '--model', s.modelId, '--max-tokens', '3', '--json', '--messages', file], s.home);
+    assert.equal(ok.code, 0, ok.stderr);
+    const inline = await runCli(['ask', '--model', s.modelId, '--max-tokens', '3', '--json', '--messages', JSON.stringify(context)], s.home);
+    assert.equal(JSON.parse(inline.stdout).text, JSON.parse(ok.stdout).text, 'inline and file give the same reply');
+    const cases: [string, RegExp][] = [
+      ['[{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]', /--messages: the last message is the assistant's; end with the user's turn/],
+      ['[{"role": "robot", "content": "a"}]', /--messages: message 0: expected \{"role": "system" \| "user" \| "assistant"/],
+      ['[{"role": "user", "content": "a"}', /--messages: not JSON/],
+      [join(s.home, 'missing.json'), /missing\.json: no such file/],
+    ];
+    for (const [spec, want] of cases) {
+      assert.match(oneLineError(await runCli(['ask', '--model', s.modelId, '--messages', spec], s.home)), want);
+    }
+    assert.match(oneLineError(await runCli(['ask', '--model', s.modelId, '--messages', file, 'a question'], s.home)), /--messages replaces the question/);
   });
 
   it('writes Markdown with provenance, and every conversation as JSONL', async () => {

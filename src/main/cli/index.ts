@@ -15,7 +15,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   import: { run: importCommand, help: 'import model DIR [--precision fp32|fp16] [--json] | import diff|dit PATH --model ID | import paper DIR --model ID' },
   models: { run: modelsCommand, help: 'models [--json]' },
   conversations: { run: conversationsCommand, help: 'conversations [--json]' },
-  ask: { run: askCommand, help: 'ask --model ID_OR_DIR [--diff PATH[#INDEX][:SCALE]] [--dit PATH[:SCALE]] [--rank K] [--lora FILE[:SCALE]]... [--max-tokens N] [--temperature T] [--seed S] [--logprobs K] [--json] "question"' },
+  ask: { run: askCommand, help: 'ask --model ID_OR_DIR [--diff PATH[#INDEX][:SCALE]] [--dit PATH[:SCALE]] [--rank K] [--lora FILE[:SCALE]]... [--max-tokens N] [--temperature T] [--seed S] [--logprobs K] [--json] "question" | --messages JSON_OR_FILE' },
   serve: { run: serveCommand, help: 'serve [--port N] [--host 127.0.0.1] [--open]   (browser mode)' },
   demo: { run: demoCommand, help: 'demo   (import the embedded demo model and ask it the DIT question)' },
   adapters: { run: adaptersCommand, help: 'adapters [--split test] [--kind diff|dit] [--model ID] [--json] | adapters inspect PATH[#INDEX] [--json] | adapters export --diff PATH[#INDEX][:SCALE] --dit PATH[:SCALE] --out DIR' },

@@ -1,5 +1,6 @@
-// `diffscope ask`: one question to a model with an adapter stack, answer streamed to stdout.
-import { existsSync } from 'node:fs';
+// `diffscope ask`: one question (or a whole conversation, --messages) to a model with an adapter
+// stack, answer streamed to stdout.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient } from '../../engine/client.ts';
 import { resolveModelDir } from '../../engine/library.ts';
@@ -9,6 +10,7 @@ import { importWithProgress } from './import.ts';
 import { withBackend } from '../backend.ts';
 import { engineRef } from '../../catalog/index.ts';
 import type { StackRef } from '../../engine/engine.ts';
+import type { ChatMessage } from '../../engine/hf/tokenizer.ts';
 
 export async function askCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, {
@@ -25,13 +27,15 @@ export async function askCommand(args: string[]): Promise<void> {
     seed: { type: 'string' },
     stop: { type: 'string', multiple: true, default: [] },
     logprobs: { type: 'string' },
+    messages: { type: 'string' },
     raw: { type: 'boolean', default: false },
     provider: { type: 'string', default: 'auto' },
     json: { type: 'boolean', default: false },
   });
   if (!values.model) throw new Error('--model ID_OR_DIR is required');
-  if (positionals.length !== 1) throw new Error('ask takes one question (quote it)');
-  const question = positionals[0];
+  if (values.messages !== undefined && (positionals.length > 0 || values.raw)) throw new Error('--messages replaces the question (and --raw): give one or the other');
+  if (values.messages === undefined && positionals.length !== 1) throw new Error('ask takes one question (quote it), or --messages JSON_OR_FILE');
+  const messages = values.messages === undefined ? [{ role: 'user', content: positionals[0] }] : readMessages(values.messages);
   const dir = await modelDir(values.model);
   // the diff(s) first, then the DIT adapter, then any other low-rank files: one stack
   const rank = values.rank === undefined ? undefined : int(values.rank, '--rank', 0);
@@ -47,7 +51,7 @@ export async function askCommand(args: string[]): Promise<void> {
     const info = await engine.load(dir, { provider: values.provider as ProviderChoice });
     const answer = engine.ask(
       dir,
-      [values.raw ? { prompt: question, stack } : { messages: [{ role: 'user', content: question }], stack }],
+      [values.raw ? { prompt: positionals[0], stack } : { messages, stack }],
       {
         maxTokens: int(values['max-tokens'], '--max-tokens', 256),
         sampling: {
@@ -90,6 +94,33 @@ export async function askCommand(args: string[]): Promise<void> {
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * --messages: a conversation as a JSON array of {role: system|user|assistant, content}, ending
+ * with the user's turn, given inline (starts with `[`) or as a file (an exported reply's
+ * "context" has this shape, docs/export.md).
+ */
+export function readMessages(spec: string): ChatMessage[] {
+  const inline = spec.trimStart().startsWith('[');
+  const where = inline ? '--messages' : `--messages ${spec}`;
+  if (!inline && !existsSync(spec)) throw new Error(`${where}: no such file (give a JSON array of {role, content}, inline or in a file)`);
+  let value: unknown;
+  try {
+    value = JSON.parse(inline ? spec : readFileSync(spec, 'utf8'));
+  } catch (e) {
+    throw new Error(`${where}: not JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(value) || value.length === 0) throw new Error(`${where}: expected a non-empty JSON array of {role, content}`);
+  value.forEach((m: unknown, i) => {
+    const r = m as { role?: unknown; content?: unknown } | null;
+    if (typeof r !== 'object' || r === null || !['system', 'user', 'assistant'].includes(r.role as string) || typeof r.content !== 'string') {
+      throw new Error(`${where}: message ${i}: expected {"role": "system" | "user" | "assistant", "content": "..."}`);
+    }
+  });
+  const out = (value as { role: string; content: string }[]).map((m) => ({ role: m.role, content: m.content }));
+  if (out.at(-1)!.role !== 'user') throw new Error(`${where}: the last message is the ${out.at(-1)!.role}'s; end with the user's turn to get a reply`);
+  return out;
 }
 
 /** --diff/--dit name a file or folder, or an adapter id of the catalog (`diffscope adapters`). */

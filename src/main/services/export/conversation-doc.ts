@@ -12,7 +12,7 @@ export const CONVERSATION_SCHEMA = 'diffscope.conversation/1';
 export interface Reproduce {
   argv: string[]; // arguments of `diffscope ask`
   command: string; // the same, quoted for a POSIX shell
-  /** true when `ask` regenerates exactly this reply: one user turn of context, a finished reply */
+  /** true when `ask` regenerates exactly this reply: a finished reply, its context on the command line */
   exact: boolean;
   why: string | null; // when not exact
 }
@@ -27,6 +27,9 @@ export interface ConversationDoc {
   adapters: Record<string, { kind: string; format: string; rank: number | null; label: string | null; trigger: number | null; split: string | null; experiment: string | null; source: { path: string; index: number | null; sha256: string; size: number } } | null>;
   messages: ExportedMessage[];
 }
+
+/** Longer contexts do not fit one argument of a command line (Linux allows 128 KiB). */
+const MAX_INLINE_CONTEXT = 100_000;
 
 const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
@@ -44,7 +47,10 @@ export function reproduceArgs(m: MessageView, context: { role: string; content: 
   const stack = m.stack ?? [];
   const canonical = stack.every((s, i) => s.role === 'diff' || (s.role === 'dit' && i === stack.length - 1));
   const stackArgs = stack.flatMap((s) => [canonical ? `--${s.role}` : '--lora', `${s.adapterId}:${s.scale}`]);
-  const q = context.at(-1)?.content ?? '';
+  // one question as ask's argument; a longer context as --messages JSON (what the reply saw)
+  const single = context.length === 1 && context[0].role === 'user';
+  const q = single ? context[0].content : '';
+  const messagesJson = single ? '' : JSON.stringify(context);
   const s = m.sampling;
   const argv = [
     'ask', '--model', m.modelId, ...stackArgs,
@@ -52,10 +58,11 @@ export function reproduceArgs(m: MessageView, context: { role: string; content: 
     '--repetition-penalty', String(s.repetitionPenalty), '--seed', String(m.seed),
     ...s.stop.flatMap((x) => ['--stop', x]),
     ...(m.provider ? ['--provider', m.provider] : []),
-    ...(q.startsWith('-') ? ['--'] : []), q,
+    ...(single ? [...(q.startsWith('-') ? ['--'] : []), q] : ['--messages', messagesJson]),
   ];
   const why =
-    context.length !== 1 || context[0].role !== 'user' ? `\`ask\` takes one question; this reply saw ${context.length} messages of context (see "context")`
+    context.length === 0 || context.at(-1)!.role !== 'user' ? 'the reply has no question of its own in its context'
+    : messagesJson.length > MAX_INLINE_CONTEXT ? `its context (${messagesJson.length} characters) is too long for one command line; \`ask --messages FILE\` takes "context" saved as a file`
     : m.status !== 'complete' ? `the reply is ${m.status}: generation stopped early` : null;
   return { argv, command: `npx diffscope ${argv.map(shellQuote).join(' ')}`, exact: why === null, why };
 }
