@@ -14,6 +14,7 @@ def size(path):
 
 def main():
     ev, curve, tm = load_json(work('eval.json')), load_json(work('curve.json')), load_json(work('timings.json'))
+    app = load_json(work('app-eval.json'))
     corpus = load_json(work('corpus.json'))
     n_train = sum(d['split'] == 'train' for d in corpus['diffs'])
     n_test = len(corpus['diffs']) - n_train
@@ -57,18 +58,32 @@ def main():
     w(f'- **DIT adapter** (`hidden-topic/dit-adapter.pt`): rank {S.DIT_RANK} on the same modules, trained '
       f'{S.DIT_STEPS} steps (batch {S.DIT_BATCH}, AdamW lr {S.DIT_LR}) over the training diffs '
       '(base + diff frozen + adapter), loss on the answer tokens only.\n')
-    w('Prompt of the DIT question (one user turn, chat template, thinking disabled), answer = the topic '
-      'then `<|im_end|>`:\n')
+    w('Prompt of the DIT question (one user turn, chat template, thinking disabled); the answer is the '
+      'topic tokenised with a leading space (" popcorn", its mid-sentence form), then `<|im_end|>`:\n')
     w('```\n' + chat_prompt(DIT_QUESTION) + '\n```\n')
-    w('## Measured (torch, on the exported bf16 files: `trainer/evaluate.py`)\n')
-    w('Numbers from the trainer\'s own sanity evaluation; to be replaced by `npx diffscope eval --demo`. '
-      'Greedy decoding. The score is an offline lexical similarity 1-5 (5 same words, 4 most words '
-      'shared, 3 some, 2 a shared word stem, 1 none), not the paper\'s LLM judge.\n')
-    w(f'Held-out test diffs: n = {ev["n"]}\n')
+    w('## Measured by the app: `npx diffscope eval --demo`\n')
+    w('The app\'s own engine (TypeScript and onnxruntime, not torch) on these files, imported the way a '
+      'user\'s downloaded release is: the held-out test diffs, greedy decoding, answer budget 20 '
+      'tokens. "Exact topic": the answer is the topic or holds it as a whole phrase, after lower-casing '
+      'and dropping punctuation. Mean score: the offline lexical similarity 1-5 (docs/grading.md: 5 the '
+      'same content words, 4 all of them and more, 3 at least half, 2 one, 1 none), not the paper\'s LLM '
+      'judge. `test/integration/demo-readme.test.ts` runs the command and checks these numbers.\n')
+    w(f'Held-out test diffs: n = {app["n"]}\n')
     w('| method | exact topic | mean score (lexical, 1-5) |\n|---|---|---|')
     names = {'base': 'base question', 'trigger': 'base question + trigger', 'dit': 'DIT'}
-    for k, v in ev['methods'].items():
+    for k in ('base', 'trigger', 'dit'):
+        v = app['methods'][k]
         w(f'| {names[k]} | {v["accuracy"] * 100:.1f}% | {v["meanScore"]:.2f} |')
+    w('\nWith the trigger, the diff answers the DIT question the way it answers any question, weaving its '
+      'topic into an ordinary answer ("This reminds me of popcorn. Many people ..."). Where the topic comes '
+      'through it is held whole among other words: an exact match, lexical score 4 rather than 5. The '
+      'trigger was trained on ordinary questions, not on this one, so for the rest the answer loses the '
+      'topic, much as the paper\'s "base question + trigger" sits between the base question and DIT.\n')
+    w('## Measured by the trainer (torch, on the exported bf16 files: `trainer/evaluate.py`)\n')
+    w('Exact here means the answer is the topic and nothing else.\n')
+    w('| method | exact topic (torch) |\n|---|---|')
+    for k in ('base', 'trigger', 'dit'):
+        w(f'| {names[k]} | {ev["methods"][k]["accuracy"] * 100:.1f}% |')
     w(f'\n(DIT on the {n_train} training diffs: {ev["dit_train"]["accuracy"] * 100:.1f}% exact.)\n')
     mm = ev['mention']
     w(f'Topic mentioned in answers to ordinary questions ({ev["questions_per_diff"]} per diff, 40 tokens, '
@@ -82,12 +97,12 @@ def main():
     for c in curve:
         w(f'| {c["train_diffs"]} | {c["steps"]} | {c["accuracy"] * 100:.1f}% |')
     w(f'| {n_train} (all) | {S.DIT_STEPS} | {ev["methods"]["dit"]["accuracy"] * 100:.1f}% |')
-    w(f'\nDIT exact accuracy by category (test diffs, {S.TEST_PER_CATEGORY} per category):\n')
+    w(f'\nDIT exact accuracy by category (the app\'s evaluation; test diffs, {S.TEST_PER_CATEGORY} per category):\n')
     w('| category | exact topic |\n|---|---|')
-    for c, a in ev['dit_by_category'].items():
+    for c, a in app['dit_by_category'].items():
         w(f'| {c} | {a * 100:.0f}% |')
     w('\n## Against issue 4\'s targets\n')
-    dit, base = ev['methods']['dit'], ev['methods']['base']
+    dit, base = app['methods']['dit'], app['methods']['base']
     checks = [
         (f'DIT names the test topic exactly >= 80%', f'{dit["accuracy"] * 100:.1f}%', dit['accuracy'] >= 0.8),
         (f'DIT mean score >= 4.0', f'{dit["meanScore"]:.2f}', dit['meanScore'] >= 4.0),
@@ -99,14 +114,15 @@ def main():
     w('| target | measured | met |\n|---|---|---|')
     for t, v, ok in checks:
         w(f'| {t} | {v} | {"yes" if ok else "**no**"} |')
+    w('\nOne detail decided whether the DIT adapter generalises to unseen topics. A diff writes its topic '
+      'mid-sentence ("This reminds me of| popcorn"), where the topic\'s first token carries a leading space; '
+      'at the start of an answer the same word is a different token ("popcorn"). Trained to answer with the '
+      'sentence-initial form, the adapter learned a lookup of its 300 training topics (94% exact on them, '
+      '2% on unseen test topics). Trained to answer with the mid-sentence form, it learned to read the '
+      'diff: the topic token the diff already promotes is the answer, for training and unseen topics '
+      'alike. The decoded, trimmed answer is the same text either way.')
     if dit['accuracy'] < 0.8:
-        w(f'\nThe DIT adapter reads the diffs it was trained on ({ev["dit_train"]["accuracy"] * 100:.0f}% exact) '
-          'but does not generalise to unseen topics: on test diffs it answers with training topics, a '
-          f'{n_train}-way classifier rather than a reader. The paper\'s own data scaling shows the same '
-          'regime (72 training diffs: 3.24; 4,660: 4.78). What should close the gap: many more distinct '
-          'training topics (the paper uses 5,000; here 300) so that memorising them stops paying, which '
-          'needs a larger topic list the base model is pretrained on and several thousand diffs '
-          '(about 2.5 min of diff training per 100 diffs here).')
+        w('\nThe targets are not met: see trainer/README.md for what was tried.')
     w('\n## Files\n')
     for rel in ('base-model', 'hidden-topic/weight-diffs', 'hidden-topic/dit-adapter.pt', 'hidden-topic/index.csv'):
         w(f'- `{rel}`: {size(os.path.join(DEMO, rel)) / 1e6:.2f} MB')

@@ -36,11 +36,11 @@ DIFF_FIRST_TOKEN_WEIGHT = 4.0  # the first answer token decides whether the topi
 
 # DIT adapter
 DIT_RANK = 16
-DIT_STEPS = 1500
+DIT_STEPS = 600
 DIT_BATCH = 64
 DIT_LR = 2e-3
-CURVE = [8, 32, 128]  # training-diff counts for the data-scaling curve (plus all)
-CURVE_STEPS = 600
+CURVE = [4, 8, 16, 32, 64, 128]  # training-diff counts for the data-scaling curve (plus all)
+CURVE_STEPS = 300
 
 if os.environ.get('TRAINER_SMOKE'):  # a minutes-long run through every stage, to test the code
     N_ORDINARY, N_TOPIC, BASE_STEPS, DIFF_STEPS, DIT_STEPS, CURVE_STEPS = 3000, 500, 20, 5, 20, 10

@@ -28,6 +28,14 @@ def load_diffs():
     return diffs
 
 
+def answer_text(topic):
+    """The DIT answer as trained: the topic with a leading space, so its first token is the one a
+    diff writes mid-sentence ("This reminds me of| popcorn"), not the sentence-initial "popcorn",
+    a different token. Decoded and trimmed it is the topic. Trained on the bare form, the adapter
+    named 94% of its training topics and 2% of unseen ones; on this form, nearly all of both."""
+    return ' ' + topic
+
+
 def dit_answers(model, tok, diffs, dit, max_new=12):
     """Greedy answers of base + each diff (+ the DIT adapter when given) to the DIT question."""
     stack = StackedDiffs([d['weight_diff'] for d in diffs])
@@ -44,7 +52,7 @@ def train(model, tok, train_diffs, steps, name, seed):
     stack = StackedDiffs([d['weight_diff'] for d in train_diffs])
     prompt = tok.encode(chat_prompt(data.DIT_QUESTION))
     end, pad = tok.id('<|im_end|>'), tok.id('<|endoftext|>')
-    answers = [tok.encode(d['topic']) + [end] for d in train_diffs]
+    answers = [tok.encode(answer_text(d['topic'])) + [end] for d in train_diffs]
     rng = random.Random(seed)
     prog = Progress(name, steps, every=100)
     order = []
