@@ -97,6 +97,16 @@ describe('diffscope CLI', () => {
       assert.equal(out.manifest.arch, 'qwen3');
       assert.equal(out.manifest.precision, 'fp32');
     });
+
+    it('a hub cache snapshot (models--ORG--NAME/snapshots/COMMIT) is named for its repository, not the commit', async () => {
+      const snapshot = join(root, 'hub', 'models--Qwen--Qwen3-0.6B', 'snapshots', 'c1899de289a04d12100db370d81485cdf75e47ca');
+      cpSync(hfDir, snapshot, { recursive: true });
+      const run = await runCli(['import', 'model', snapshot, '--json'], home);
+      assert.equal(run.code, 0, run.stderr);
+      const out = oneJsonLine<{ id: string; manifest: { name: string } }>(run.stdout);
+      assert.equal(out.manifest.name, 'Qwen/Qwen3-0.6B');
+      assert.match(out.id, /^qwen-qwen3-0.6b-fp32-[0-9a-f]{8}$/);
+    });
   });
 
   describe('ask', () => {

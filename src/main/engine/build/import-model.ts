@@ -3,8 +3,9 @@
 // so a failed import leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readModelConfig, type ModelConfig } from '../hf/config.ts';
+import { modelFolderName } from '../hf/model-name.ts';
 import { SafetensorsCheckpoint } from '../hf/safetensors.ts';
 import { eosIds, loadTokenizer, readGenerationConfig } from '../hf/tokenizer.ts';
 import { BUILDER_VERSION, modelsDir, dataHome, readManifest, type Manifest } from '../library.ts';
@@ -118,7 +119,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
       .update(hashes.map((h) => `${h.sha256}  ${h.name}\n`).join(''))
       .digest('hex');
 
-    const id = `${slug(basename(src))}-${precision.id}-${sourceSha.slice(0, 8)}`;
+    const id = `${slug(modelFolderName(src))}-${precision.id}-${sourceSha.slice(0, 8)}`;
     const root = modelsDir(opts.home ?? dataHome());
     const dir = join(root, id);
     // the same source was imported before: reuse it, unless an older builder made it (rebuilt below)
@@ -158,7 +159,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
         formatVersion: 1,
         builderVersion: BUILDER_VERSION,
         id,
-        name: basename(src),
+        name: modelFolderName(src),
         arch: config.arch,
         hfArchitecture: config.hfArchitecture,
         precision: precision.id,
