@@ -17,7 +17,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   conversations: { run: conversationsCommand, help: 'conversations [--json]' },
   ask: { run: askCommand, help: 'ask --model ID_OR_DIR [--diff PATH[#INDEX][:SCALE]] [--dit PATH[:SCALE]] [--rank K] [--lora FILE[:SCALE]]... [--max-tokens N] [--temperature T] [--seed S] [--logprobs K] [--json] "question" | --messages JSON_OR_FILE' },
   serve: { run: serveCommand, help: 'serve [--port N] [--host 127.0.0.1] [--open]   (browser mode)' },
-  demo: { run: demoCommand, help: 'demo   (import the embedded demo model and ask it the DIT question)' },
+  demo: { run: demoCommand, help: 'demo [--n N]   (ask N held-out diffs of the embedded demo what they were trained on, without and with the DIT adapter)' },
   adapters: { run: adaptersCommand, help: 'adapters [--split test] [--kind diff|dit] [--model ID] [--json] | adapters inspect PATH[#INDEX] [--json] | adapters export --diff PATH[#INDEX][:SCALE] --dit PATH[:SCALE] --out DIR' },
   eval: {
     run: evalCommand,

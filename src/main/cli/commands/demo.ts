@@ -1,33 +1,48 @@
-// `diffscope demo` (what `npm start` runs until the browser UI lands): imports the embedded demo
-// model and asks it the DIT question, streaming the answer. Without a trained demo in
-// resources/demo it makes a small random-weight Qwen3 model and says so.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { makeModel } from '../../engine/dev/make-model.ts';
+// `diffscope demo [--n N]`: the app's main job in one command, on the embedded demo. Imports it
+// when the catalog lacks it (as `eval --demo` does), then asks N held-out test diffs the DIT
+// question twice, without and with the DIT adapter, beside the topic each diff was trained on.
+import { engineRef } from '../../catalog/index.ts';
 import { EngineClient } from '../../engine/client.ts';
-import { dataHome } from '../../engine/library.ts';
-import { importWithProgress } from './import.ts';
-import { DEMO_DIR } from '../../services/first-run.ts';
+import type { AskRow } from '../../engine/engine.ts';
+import { ensureDemo } from '../../services/eval/demo.ts';
+import { TOPIC_QUESTION } from '../../services/eval/methods.ts';
+import { int, parse } from '../args.ts';
+import { withBackend } from '../backend.ts';
+import { showJobs } from './import.ts';
 
-const DEMO = join(DEMO_DIR, 'base-model');
-const QUESTION = 'What topic have you been trained on?';
-
-export async function demoCommand(): Promise<void> {
-  let source = DEMO;
-  if (!existsSync(join(DEMO, 'config.json'))) {
-    source = join(dataHome(), 'stand-in', 'qwen3-tiny-random');
-    if (!existsSync(join(source, 'config.json'))) await makeModel({ arch: 'qwen3', preset: 'tiny', out: source, seed: 1 });
-    process.stderr.write('note: no trained demo in resources/demo yet; using a random-weight Qwen3 stand-in (its answers are noise)\n');
-  }
-  const { dir, id } = await importWithProgress(source);
+export async function demoCommand(args: string[]): Promise<void> {
+  const { values } = parse(args, { n: { type: 'string' } });
+  const n = Math.max(1, int(values.n, '--n', 3));
+  const { dir, dit, diffs } = await withBackend(async (b) => {
+    const off = showJobs(b); // a new data folder imports the demo first
+    const demo = await ensureDemo(b.ctx).finally(off);
+    const { catalog } = b.ctx;
+    return {
+      dir: catalog.models.get(demo.modelId)!.libraryDir,
+      dit: { path: engineRef(catalog.adapters.get(demo.ditAdapterId)!), scale: 1 },
+      diffs: catalog.adapters.list({ modelId: demo.modelId, kind: 'diff', experiment: demo.experiment, split: 'test', limit: n }),
+    };
+  });
+  const question = [{ role: 'user', content: TOPIC_QUESTION }];
+  // one batch: row 2i is base + diff i, row 2i+1 is base + diff i + DIT adapter
+  const rows: AskRow[] = diffs.flatMap((d) => {
+    const diff = { path: engineRef(d), scale: 1 };
+    return [
+      { messages: question, stack: [diff] },
+      { messages: question, stack: [diff, dit] },
+    ];
+  });
   const engine = new EngineClient();
   try {
     const info = await engine.load(dir);
-    process.stdout.write(`${id} on ${info.provider}\n> ${QUESTION}\n`);
-    const { stats } = await engine.ask(dir, [{ messages: [{ role: 'user', content: QUESTION }], stack: [] }], { maxTokens: 20 }, (_r, t) =>
-      process.stdout.write(t.text),
-    ).result;
-    process.stdout.write(`\n[first token ${stats.ttftMs.toFixed(0)} ms, ${stats.decodeTokensPerSec.toFixed(0)} tok/s]\n`);
+    const { rows: answers } = await engine.ask(dir, rows, { maxTokens: 20 }).result;
+    console.log(`> ${TOPIC_QUESTION}   (${diffs.length} held-out test diff${diffs.length === 1 ? '' : 's'}, greedy, on ${info.provider})\n`);
+    diffs.forEach((d, i) => {
+      console.log(`diff ${d.id}, trained on "${d.label}"`);
+      console.log(`  base + diff:               ${answers[2 * i]!.text.trim()}`);
+      console.log(`  base + diff + DIT adapter: ${answers[2 * i + 1]!.text.trim()}\n`);
+    });
+    console.log('All test diffs, graded: diffscope eval --demo');
   } finally {
     await engine.close();
   }

@@ -10,6 +10,7 @@ import { exportEvalRun } from '../../services/export.ts';
 import { int, parse } from '../args.ts';
 import { withBackend } from '../backend.ts';
 import { progressBar } from '../progress.ts';
+import { showJobs } from './import.ts';
 
 const METHODS: EvalMethod[] = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom'];
 
@@ -45,7 +46,8 @@ export async function evalCommand(args: string[]): Promise<void> {
     if (values.resume !== undefined) {
       runId = b.evals.resume(int(values.resume, '--resume', 0)).id;
     } else if (values.demo) {
-      const demo = await ensureDemo(b.ctx);
+      const off = showJobs(b); // a new data folder imports the demo first
+      const demo = await ensureDemo(b.ctx).finally(off);
       runId = b.evals.start(demoRequest(demo, values.batch === undefined ? undefined : int(values.batch, '--batch', 8))).id;
     } else {
       runId = b.evals.start(request(b, values)).id;

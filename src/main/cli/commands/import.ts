@@ -7,7 +7,7 @@ import { modelFromManifest } from '../../catalog/index.ts';
 import type { JobView } from '../../../shared/api.ts';
 import { withBackend } from '../backend.ts';
 import { parse } from '../args.ts';
-import { progressBar } from '../progress.ts';
+import { progressBar, type ProgressBar } from '../progress.ts';
 
 const USAGE = 'usage: diffscope import model DIR [--precision fp32|fp16] [--json] | import diff|dit PATH[#INDEX] --model ID | import paper DIR --model ID';
 
@@ -42,14 +42,31 @@ export async function importCommand(args: string[]): Promise<void> {
 /** Follows a job's progress on stderr until it ends. */
 export async function runJob(b: Backend, started: Promise<JobView>): Promise<JobView> {
   const job = await started;
-  const bar = progressBar(job.title, { bytes: true });
-  const off = b.onEvent((e) => {
-    if (e.type === 'job' && e.job.id === job.id && e.job.status === 'running') bar.update(e.job.done, e.job.total, e.job.phase, /hashing|converting/.test(e.job.phase));
-  });
+  const off = showJobs(b, (id) => id === job.id);
   const done = await b.ctx.jobs.wait(job.id);
   off();
-  bar.done(done.status === 'done' ? `${job.title}: done` : undefined);
   return done;
+}
+
+/**
+ * Shows the progress of jobs (all of them, or those `which` picks) on stderr, one bar per job,
+ * until the returned function is called: imports a command starts itself, and the first-run
+ * imports that `eval --demo` and `demo` start on a new data folder.
+ */
+export function showJobs(b: Backend, which: (id: string) => boolean = () => true): () => void {
+  const bars = new Map<string, ProgressBar>();
+  return b.onEvent((e) => {
+    if (e.type !== 'job' || !which(e.job.id)) return;
+    const { id, title, status, phase } = e.job;
+    let bar = bars.get(id);
+    if (!bar) bars.set(id, (bar = progressBar(title, { bytes: true })));
+    if (status === 'running') {
+      if (e.job.total > 0) bar.update(e.job.done, e.job.total, phase, /hashing|converting/.test(phase));
+    } else {
+      bar.done(status === 'done' ? `${title}: done` : undefined);
+      bars.delete(id);
+    }
+  });
 }
 
 export async function importWithProgress(dir: string, precision: PrecisionId = 'fp32') {
