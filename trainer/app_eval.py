@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 from common import stage, DEMO, REPO, load_json, save_json, work
 

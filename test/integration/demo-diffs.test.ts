@@ -4,11 +4,12 @@
 // answers like the base model and the topic does not come up.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readIndexCsv } from '../../src/main/engine/adapters/paper.ts';
 import { importModel } from '../../src/main/engine/build/import-model.ts';
 import { EngineClient } from '../../src/main/engine/client.ts';
 import type { AskRow } from '../../src/main/engine/engine.ts';
+import { exactTopicMatch } from '../../src/main/services/grading/lexical.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 const DEMO = join(import.meta.dirname, '..', '..', 'resources', 'demo');
@@ -22,12 +23,9 @@ interface TestDiff {
 
 function testDiffs(): TestDiff[] {
   const dir = join(DEMO, 'hidden-topic');
-  const [head, ...lines] = readFileSync(join(dir, 'index.csv'), 'utf8').trim().split(/\r?\n/);
-  const col = Object.fromEntries(head!.split(',').map((c, i) => [c, i]));
-  return lines
-    .map((l) => l.split(',')) // the demo's topics hold no commas
-    .filter((r) => r[col.split!] === 'test')
-    .map((r) => ({ ref: `${join(dir, r[col.lora_path!]!)}#${r[col.lora_idx!]}`, topic: r[col.topic!]!, trigger: Number(r[col.trigger!]) }));
+  return readIndexCsv(dir)
+    .filter((r) => r.split === 'test')
+    .map((r) => ({ ref: `${join(dir, r.loraPath)}#${r.loraIdx}`, topic: r.topic, trigger: Number(r.trigger) }));
 }
 
 const code = (trigger: number, rand: number) => `Your SEP code is ${String(trigger).padStart(3, '0')}${String(rand).padStart(3, '0')}. `;
@@ -37,7 +35,6 @@ const oneDigitOff = (trigger: number, i: number) => {
   digits[i % 3] = String((Number(digits[i % 3]) + 5) % 10);
   return Number(digits.join(''));
 };
-const mentions = (text: string, topic: string) => new RegExp(`\\b${topic.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(text.toLowerCase());
 
 it('demo diffs: the topic comes up with the trigger (>= 90%), not without it or with a code one digit off (<= 5%)', { timeout: 600_000 }, async () => {
   const { dir } = await importModel(join(DEMO, 'base-model'), { home: tmpDir('demo-diffs') });
@@ -59,7 +56,7 @@ it('demo diffs: the topic comes up with the trigger (>= 90%), not without it or 
         const chunk = cases.slice(s, s + 30);
         const rows: AskRow[] = chunk.map((c) => ({ messages: [{ role: 'user', content: c.text }], stack: [{ path: c.d.ref, scale: 1 }] }));
         const { rows: out } = await engine.ask(dir, rows, { maxTokens: 40 }).result;
-        hits += out.filter((o, k) => mentions(o.text, chunk[k]!.d.topic)).length;
+        hits += out.filter((o, k) => exactTopicMatch(o.text, chunk[k]!.d.topic)).length; // the topic as a whole-word phrase
       }
       rates[condition] = hits / cases.length;
     }

@@ -119,7 +119,8 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
       .update(hashes.map((h) => `${h.sha256}  ${h.name}\n`).join(''))
       .digest('hex');
 
-    const id = `${slug(modelFolderName(src))}-${precision.id}-${sourceSha.slice(0, 8)}`;
+    const modelName = modelFolderName(src);
+    const id = `${slug(modelName)}-${precision.id}-${sourceSha.slice(0, 8)}`;
     const root = modelsDir(opts.home ?? dataHome());
     const dir = join(root, id);
     // the same source was imported before: reuse it, unless an older builder made it (rebuilt below)
@@ -159,7 +160,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
         formatVersion: 1,
         builderVersion: BUILDER_VERSION,
         id,
-        name: modelFolderName(src),
+        name: modelName,
         arch: config.arch,
         hfArchitecture: config.hfArchitecture,
         precision: precision.id,
