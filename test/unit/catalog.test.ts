@@ -446,3 +446,27 @@ test('integrity_check is ok after all of the above kinds of work', () => {
   assert.deepEqual(c.integrityCheck(), ['ok']);
   c.close();
 });
+
+test('a transaction takes the write lock at BEGIN: a writer in between waits or fails, never the transaction', async () => {
+  const { default: Database } = await import('better-sqlite3');
+  const path = join(tmpDir('two-writers'), 'catalog.sqlite');
+  const app = openCatalog(path);
+  library(app);
+  // the CLI beside the app, as a raw connection that does not wait for locks
+  const cli = new Database(path, { timeout: 0 });
+  let cliWrote = true;
+  app.transaction('read then write', () => {
+    app.settings.get('lastImport'); // a read first: a deferred transaction now holds a snapshot
+    try {
+      cli.prepare("INSERT INTO settings (key, value) VALUES ('cli', '1')").run();
+    } catch (e) {
+      assert.match((e as Error).message, /locked|busy/i);
+      cliWrote = false;
+    }
+    app.settings.set('lastImport', 'hidden-topic'); // deferred: SQLITE_BUSY_SNAPSHOT here
+  });
+  assert.equal(cliWrote, false, 'the second writer had to wait for the transaction');
+  assert.equal(app.settings.get('lastImport'), 'hidden-topic');
+  cli.close();
+  app.close();
+});

@@ -29,7 +29,7 @@ declare module 'better-sqlite3' {
       exec(sql: string): this;
       pragma(source: string, options: { simple: true }): unknown;
       pragma(source: string, options?: { simple?: false }): unknown[];
-      transaction<F extends (...args: never[]) => unknown>(fn: F): F;
+      transaction<F extends (...args: never[]) => unknown>(fn: F): F & { deferred: F; immediate: F; exclusive: F };
       close(): this;
     }
 

@@ -116,10 +116,15 @@ export class Db {
   /**
    * Runs fn in one transaction (a savepoint when nested); any throw rolls it back. `what` prefixes
    * the error; null leaves it as the failing call inside worded it.
+   *
+   * BEGIN IMMEDIATE: the app and the CLI write the same file. A deferred transaction that reads
+   * first and writes later fails at once with SQLITE_BUSY_SNAPSHOT when another connection wrote
+   * in between (busy_timeout cannot help it); an immediate one takes the write lock at BEGIN, so a
+   * second writer waits its turn instead.
    */
   transaction<T>(what: string | null, fn: () => T): T {
     try {
-      return this.sqlite.transaction(fn)();
+      return this.sqlite.transaction(fn).immediate();
     } catch (e) {
       throw what === null ? e : wrap(what, e);
     }
