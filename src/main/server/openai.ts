@@ -66,13 +66,22 @@ export function listModels(backend: Backend) {
   return { object: 'list', data: [...data, ...loraModelEntries(backend, Math.floor(Date.now() / 1000))] };
 }
 
+/** The text of one part of a message's content array (`{type: "text", text}`). */
+function contentPart(p: unknown, what: string): string {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new HttpError(400, `${what} must be an object such as {"type": "text", "text": "..."}`);
+  const text = (p as { text?: unknown }).text;
+  if (text === undefined) return ''; // an image or other part: no text to add
+  if (typeof text !== 'string') throw new HttpError(400, `${what}.text must be a string`);
+  return text;
+}
+
 export async function chatCompletions(backend: Backend, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = (await readJson(req)) as ChatRequest;
+  const body: ChatRequest = await readJson(req);
   if (typeof body.model !== 'string') throw new HttpError(400, 'model is required');
   if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, 'messages must be a non-empty array');
-  const messages = body.messages.map((m, i) => {
-    const o = m as { role?: unknown; content?: unknown };
-    const content = typeof o.content === 'string' ? o.content : Array.isArray(o.content) ? o.content.map((p) => (p as { text?: string }).text ?? '').join('') : null;
+  const messages = body.messages.map((m: unknown, i) => {
+    const o = (typeof m === 'object' && m !== null ? m : {}) as { role?: unknown; content?: unknown };
+    const content = typeof o.content === 'string' ? o.content : Array.isArray(o.content) ? o.content.map((p, j) => contentPart(p, `messages[${i}].content[${j}]`)).join('') : null;
     if (typeof o.role !== 'string' || content === null) throw new HttpError(400, `messages[${i}] needs a role and text content`);
     return { role: o.role, content };
   });

@@ -7,8 +7,8 @@ import type { ApiEvent } from '../../shared/api.ts';
 import type { Backend } from '../services/backend.ts';
 import { ArgumentError } from '../services/check.ts';
 import { UserError } from '../services/context.ts';
-import { hostAllowed, isAuthorized, tokenCookie } from './auth.ts';
-import { HttpError, readJson, sendJson } from './http-util.ts';
+import { crossSiteReason, hostAllowed, isAuthorized, isJsonRequest, isPageRequest, tokenCookie } from './auth.ts';
+import { decodePath, HttpError, readJson, sendJson } from './http-util.ts';
 import { chatCompletions, listModels } from './openai.ts';
 import { loraRoutes } from './lora-routes.ts';
 import { EventHub } from './sse.ts';
@@ -28,6 +28,9 @@ export interface RunningServer {
   port: number;
   close(): Promise<void>;
 }
+
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 120_000; // a whole request body (8 MB at most) from a local client
 
 function statusOf(err: unknown): number {
   if (err instanceof HttpError) return err.status;
@@ -52,16 +55,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return;
     }
     // the printed URL: set the cookie, then continue without the token in the address bar
-    if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/v1/')) {
+    if (url.searchParams.has('token') && isPageRequest(req, url)) {
       res.writeHead(302, { 'set-cookie': tokenCookie(opts.token), location: url.pathname });
       res.end();
       return;
     }
+    if (!isPageRequest(req, url)) {
+      // the API: only this server's own page, or a client that is no web page at all
+      const crossSite = crossSiteReason(req);
+      if (crossSite) throw new HttpError(403, crossSite);
+      if (req.method === 'POST' && !isJsonRequest(req)) throw new HttpError(415, 'send the request body as application/json');
+    }
     if (url.pathname === '/api/events' && req.method === 'GET') return hub.attach(res);
     if (url.pathname.startsWith('/api/') && req.method === 'POST') {
-      const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
-      const body = (await readJson(req)) as { args?: unknown };
-      const result = await opts.backend.dispatch(channel, Array.isArray(body.args) ? body.args : []);
+      const channel = decodePath(url.pathname.slice('/api/'.length));
+      const body = await readJson(req);
+      if (body.args !== undefined && !Array.isArray(body.args)) throw new HttpError(400, 'args must be an array');
+      const result = await opts.backend.dispatch(channel, (body.args as unknown[] | undefined) ?? []);
       return sendJson(res, 200, { result: result ?? null });
     }
     if (url.pathname === '/v1/models' && req.method === 'GET') return sendJson(res, 200, listModels(opts.backend));
@@ -71,7 +81,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new HttpError(404, `${req.method} ${url.pathname}: not found`);
   };
 
-  const server: Server = createServer((req, res) => {
+  // A client that trickles its headers holds a connection without ever showing a token: drop it
+  // after HEADERS_TIMEOUT_MS (checked every second), not Node's default minute and more.
+  const server: Server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, (req, res) => {
     handle(req, res).catch((err: Error) => {
       const status = statusOf(err);
       if (status === 500) process.stderr.write(`diffscope serve: ${req.method} ${req.url}: ${err.stack ?? err.message}\n`);

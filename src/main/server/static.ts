@@ -2,6 +2,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { ServerResponse } from 'node:http';
+import { decodePath } from './http-util.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -19,7 +20,7 @@ export const CSP =
 
 /** Sends a file under root for a URL path; returns false when there is none. */
 export function serveStatic(root: string, pathname: string, res: ServerResponse): boolean {
-  const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+  const rel = normalize(decodePath(pathname)).replace(/^([/\\])+/, '');
   const file = join(root, rel === '' ? 'index.html' : rel);
   if (!file.startsWith(root + sep) && file !== root) return false;
   const target = existsSync(file) && statSync(file).isFile() ? file : join(root, 'index.html'); // client-side routes

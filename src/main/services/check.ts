@@ -31,7 +31,8 @@ export function fields<T>(v: unknown, what: string, spec: { [K in keyof T]: (x: 
   const o = obj(v, what);
   const out: Partial<T> = {};
   for (const key of Object.keys(o)) {
-    const check = spec[key as keyof T];
+    // own keys only: "__proto__" or "constructor" must not find Object.prototype's members
+    const check = Object.hasOwn(spec, key) ? spec[key as keyof T] : undefined;
     if (!check) throw new ArgumentError(`${what}: unknown field "${key}"`);
     if (o[key] !== undefined) out[key as keyof T] = check(o[key], `${what}.${key}`);
   }

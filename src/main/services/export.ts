@@ -8,22 +8,23 @@ import { CONVERSATION_SCHEMA, conversationDoc, type ConversationDoc } from './ex
 import { conversationHtml } from './export/conversation-html.ts';
 import { evalCsv, evalHtml, evalJson, evalMarkdown, type EvalProvenance } from './export/eval-report.ts';
 import type { EvalService } from './eval/service.ts';
+import { mdCode, mdLine, mdText } from './export/markdown-text.ts';
 
 export const EXPORT_SCHEMA = CONVERSATION_SCHEMA;
 
 function markdown(doc: ConversationDoc): string {
   const c = doc.conversation;
   const model = doc.model;
-  const lines = [`# ${c.title}`, '', `Model: ${c.modelId}${model ? ` (sha256 ${model.sourceSha256})` : ''}`, ''];
+  const lines = [`# ${mdLine(c.title)}`, '', `Model: ${mdLine(c.modelId)}${model ? ` (sha256 ${model.sourceSha256})` : ''}`, ''];
   for (const m of doc.messages) {
-    lines.push(`## ${m.role === 'user' ? 'Question' : 'Answer'} (#${m.id}${m.parentId ? `, reply to #${m.parentId}` : ''})`, '', m.text, '');
+    lines.push(`## ${m.role === 'user' ? 'Question' : 'Answer'} (#${m.id}${m.parentId ? `, reply to #${m.parentId}` : ''})`, '', mdText(m.text), '');
     if (m.role !== 'assistant') continue;
-    const stack = (m.stack ?? []).map((s) => `${s.role} ${s.adapterId} x${s.scale} (sha256 ${s.sha256.slice(0, 12)}…)`).join(' + ') || 'base model only';
+    const stack = (m.stack ?? []).map((s) => `${s.role} ${mdLine(s.adapterId)} x${s.scale} (sha256 ${s.sha256.slice(0, 12)}…)`).join(' + ') || 'base model only';
     lines.push(`- stack: ${stack}`);
     if (m.sampling) lines.push(`- sampling: temperature ${m.sampling.temperature}, top-k ${m.sampling.topK}, top-p ${m.sampling.topP}, max tokens ${m.sampling.maxTokens}, seed ${m.seed}`);
     if (m.provider) lines.push(`- provider: ${m.provider}${m.stats ? `, ${m.stats.decodeTps.toFixed(1)} tok/s` : ''}`);
-    for (const g of m.grades) lines.push(`- grade (${g.method}${g.judgeModel ? ` ${g.judgeModel}` : ''}): ${g.score}/5${g.note ? ` — ${g.note}` : ''}`);
-    if (m.reproduce) lines.push(`- reproduce: \`${m.reproduce.command}\`${m.reproduce.exact ? '' : ` (${m.reproduce.why})`}`);
+    for (const g of m.grades) lines.push(`- grade (${g.method}${g.judgeModel ? ` ${mdLine(g.judgeModel)}` : ''}): ${g.score}/5${g.note ? ` — ${mdLine(g.note)}` : ''}`);
+    if (m.reproduce) lines.push(`- reproduce: ${mdCode(m.reproduce.command)}${m.reproduce.exact ? '' : ` (${mdLine(m.reproduce.why ?? '')})`}`);
     lines.push('');
   }
   return lines.join('\n');

@@ -4,6 +4,7 @@
 import type { EvalItemView, EvalMethodResult, EvalResults } from '../../../shared/api.ts';
 import { escapeHtml as e, htmlPage } from './html.ts';
 import { histogramChart, meanScoreChart } from './svg.ts';
+import { mdLine } from './markdown-text.ts';
 
 export const EVAL_SCHEMA = 'diffscope.eval-run/1';
 
@@ -56,13 +57,15 @@ function summaryLines(r: EvalResults, prov: EvalProvenance): string[] {
   ];
 }
 
+/** A table cell: one line, "|" escaped, HTML and unsafe links neutralised (markdown-text.ts). */
+const md = (s: string | null) => mdLine((s ?? '').slice(0, 200)).replace(/\|/g, '\\|');
+
 export function evalMarkdown(r: EvalResults, items: EvalItemView[], prov: EvalProvenance): string {
-  const lines = [`# Evaluation ${r.run.id}`, '', ...summaryLines(r, prov).map((l) => `- ${l}`), ''];
+  const lines = [`# Evaluation ${r.run.id}`, '', ...summaryLines(r, prov).map((l) => `- ${mdLine(l)}`), ''];
   lines.push('| method | items | mean score (1-5) | 95% CI | exact-topic accuracy |', '|---|---:|---:|---|---:|');
-  for (const m of r.methods) lines.push(m.unavailable ? `| ${m.title} | — | unavailable: ${m.unavailable} | | |` : `| ${m.title} | ${m.graded}/${m.items} | ${num(m.mean)} | ${ci(m)} | ${pct(m.accuracy)} |`);
+  for (const m of r.methods) lines.push(m.unavailable ? `| ${m.title} | — | unavailable: ${md(m.unavailable)} | | |` : `| ${m.title} | ${m.graded}/${m.items} | ${num(m.mean)} | ${ci(m)} | ${pct(m.accuracy)} |`);
   lines.push('', '```', ...r.methods.filter((m) => m.mean !== null).map((m) => `${m.title.padEnd(18)} ${'█'.repeat(Math.round((m.mean! - 1) * 10)).padEnd(40)} ${num(m.mean)}`), '```', '');
   lines.push('## Per diff', '', '| diff | label | method | answer | score |', '|---|---|---|---|---:|');
-  const md = (s: string | null) => (s ?? '').replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 200);
   for (const i of items) lines.push(`| ${md(i.adapterId)} | ${md(i.label)} | ${i.method} | ${md(i.answer ?? i.error)} | ${i.score ?? '—'} |`);
   return `${lines.join('\n')}\n`;
 }
