@@ -60,7 +60,7 @@ describe('diffscope serve', () => {
     assert.equal(res.headers.get('location'), '/');
     const cookie = res.headers.get('set-cookie')!;
     assert.match(cookie, /HttpOnly/);
-    const info = await fetch(`${served.origin}/api/app:info`, { method: 'POST', headers: { cookie: cookie.split(';')[0] }, body: '{"args":[]}' });
+    const info = await fetch(`${served.origin}/api/app:info`, { method: 'POST', headers: { cookie: cookie.split(';')[0], 'content-type': 'application/json' }, body: '{"args":[]}' });
     assert.equal(info.status, 200);
     assert.equal(((await info.json()) as { result: { shell: string } }).result.shell, 'browser');
   });

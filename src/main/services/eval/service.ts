@@ -4,6 +4,7 @@
 import type { EvalGradeView, EvalItemFilter, EvalItemView, EvalMethod, EvalProgressView, EvalRequest, EvalResults, EvalRunView } from '../../../shared/api.ts';
 import { required, UserError, type Ctx } from '../context.ts';
 import { judgeFor } from '../grading/judge.ts';
+import { keyFor, saveKey } from '../grading/key-binding.ts';
 import type { SecretStore } from '../grading/secrets.ts';
 import { localEngine, type EvalEngine } from './engine.ts';
 import { planRun, type RunSettings } from './plan.ts';
@@ -45,7 +46,7 @@ export class EvalService {
     const run = this.ctx.catalog.evals.getRun(runId)!;
     const s = run.settings as unknown as RunSettings;
     const model = required(this.ctx.catalog.models.get(run.modelId), `model ${run.modelId}`);
-    if (s.engine.kind === 'openai') return remoteEngine(this.ctx, model, { ...s.engine, apiKey: this.secrets.get('engine') });
+    if (s.engine.kind === 'openai') return remoteEngine(this.ctx, model, { ...s.engine, apiKey: keyFor(this.ctx, this.secrets, 'engine', s.engine.baseUrl) });
     return localEngine(this.ctx, model);
   }
 
@@ -158,7 +159,7 @@ export class EvalService {
   }
 
   setEngineKey(key: string | null): void {
-    this.secrets.set('engine', key === '' ? null : key);
+    saveKey(this.ctx, this.secrets, 'engine', key, null); // bound to the first endpoint it is used with
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import type { JudgeConfig } from '../../../shared/api.ts';
 import { required, UserError, type Ctx } from '../context.ts';
 import { apiBase, chatCompletion, mapLimit } from '../openai-http.ts';
 import { parseGuess, parseJudgeScore, similarityPrompt, twentyQuestionsPrompt } from './rubric.ts';
+import { keyFor } from './key-binding.ts';
 import type { SecretStore } from './secrets.ts';
 
 const SCORE_TOKENS = 16;
@@ -45,7 +46,7 @@ export function localJudge(ctx: Ctx, modelId: string): Judge {
 export function judgeFor(ctx: Ctx, config: JudgeConfig, secrets: SecretStore): Judge {
   if (config.kind === 'local') return localJudge(ctx, config.modelId);
   if (!config.model) throw new UserError('the judge needs a model name at its endpoint');
-  return openAiJudge(config.baseUrl, config.model, secrets.get('judge'));
+  return openAiJudge(config.baseUrl, config.model, keyFor(ctx, secrets, 'judge', config.baseUrl));
 }
 
 export interface JudgeGrade {

@@ -8,6 +8,7 @@ import { gradeView } from '../views.ts';
 import { agreement, pairGrades } from './agreement.ts';
 import { judgeFor, judgeSimilarity } from './judge.ts';
 import { lexicalScore } from './lexical.ts';
+import { saveKey } from './key-binding.ts';
 import type { SecretStore } from './secrets.ts';
 
 const JUDGE_SETTING = 'judge';
@@ -40,7 +41,8 @@ export class GradingService {
   }
 
   setJudgeKey(key: string | null): JudgeView {
-    this.secrets.set('judge', key === '' ? null : key);
+    const config = this.judgeConfig();
+    saveKey(this.ctx, this.secrets, 'judge', key, config?.kind === 'openai' ? config.baseUrl : null);
     return this.getJudge();
   }
 
