@@ -43,7 +43,6 @@ interface BadFolder {
   names: (string | RegExp)[];
   /** Fails on config or headers alone: no progress, so no weight byte was hashed or converted. */
   beforeWeights?: boolean;
-  todo?: string;
 }
 
 const CASES: BadFolder[] = [
@@ -111,8 +110,8 @@ function library(home: string): string[] {
 
 /**
  * Runs a failing import and checks the library is as it was: no new model folder and no
- * `.import-*` leftover. (Compared with the listing before rather than with [] so that a case
- * marked todo, which wrongly succeeds, does not fail the cases after it.)
+ * `.import-*` leftover. (Compared with the listing before rather than with [] because the good
+ * folder's import in between adds a model.)
  */
 async function assertLeavesLibraryAlone(home: string, run: () => Promise<void>): Promise<void> {
   const before = library(home);
@@ -150,7 +149,7 @@ describe('importing a broken model folder', () => {
     before(() => (home = tmpDir('import-errors-home')));
 
     for (const c of CASES) {
-      it(`rejects ${c.name}`, { todo: c.todo }, async () => {
+      it(`rejects ${c.name}`, async () => {
         const progress: ImportProgress[] = [];
         await assertLeavesLibraryAlone(home, () =>
           assert.rejects(importModel(folders.get(c.name)!, { home, onProgress: (p) => progress.push(p) }), (err: Error) => {
@@ -179,7 +178,7 @@ describe('importing a broken model folder', () => {
     before(() => (home = tmpDir('import-errors-cli-home')));
 
     for (const c of CASES) {
-      it(`fails on ${c.name} with one line and exit 1`, { todo: c.todo }, async () => {
+      it(`fails on ${c.name} with one line and exit 1`, async () => {
         await assertLeavesLibraryAlone(home, async () => {
           const run = await runCli(['import', 'model', folders.get(c.name)!], home);
           assertNames(oneLineError(run), c.names);

@@ -119,14 +119,11 @@ test('adapters: errors say what was being done; an unknown base model and a dupl
   c.close();
 });
 
-test('adapters: 5,000 diffs of a released experiment import in one transaction and list by split and tag', (t) => {
+test('adapters: 5,000 diffs of a released experiment import in one transaction and list by split and tag', () => {
   const c = freshCatalog();
   c.models.put(testModel());
   const diffs = Array.from({ length: 5000 }, (_, i) => paperDiff(i));
-  const t0 = performance.now();
-  assert.equal(c.adapters.insertMany(diffs), 5000);
-  const ms = performance.now() - t0;
-  assert.ok(ms < 2000, `5,000 adapters took ${ms.toFixed(0)} ms`);
+  assert.equal(c.adapters.insertMany(diffs), 5000); // its speed is a figure of the bench (catalog)
 
   const test100 = c.adapters.list({ modelId: 'qwen3-tiny', split: 'test' });
   assert.equal(test100.length, 100);
@@ -143,7 +140,6 @@ test('adapters: 5,000 diffs of a released experiment import in one transaction a
   const batch = [paperDiff(5000), paperDiff(5001), { ...paperDiff(5002), modelId: 'missing' }];
   assert.throws(() => c.adapters.insertMany(batch), /insert 3 adapters: insert adapter 'hidden-topic\/qwen3-4b#5002': FOREIGN KEY/);
   assert.equal(c.adapters.count(), 5000);
-  t.diagnostic(`5,000 adapters inserted in ${ms.toFixed(1)} ms`);
   c.close();
 });
 
