@@ -1,129 +1,93 @@
-// A small Markdown parser for model output and user text. It produces a tree of plain data that
-// Svelte components render as DOM nodes, with every piece of text interpolated (escaped): raw HTML
-// in the source stays text, links are kept only for http(s) and mailto. Covers what chat answers
-// use: paragraphs with line breaks, headings, fenced code (also unclosed, while streaming), block
-// quotes, lists, rules; inline code, strong, emphasis, links. Nesting is bounded, so hostile input
-// costs linear-ish time and never a deep recursion.
+// Markdown of model output and user text, parsed by a CommonMark + GFM parser (micromark through
+// mdast-util-from-markdown, with tables, strikethrough, task lists and autolinks) and reduced to a
+// small tree of plain data that Svelte components render as DOM nodes. Every piece of text is
+// interpolated (escaped): raw HTML in the source becomes text, links are kept only for http(s)
+// and mailto, images become their text (the page loads no remote content). Deeper nesting than
+// MAX_DEPTH is flattened to text, so hostile input never builds a deep DOM.
+import type { Nodes, Parents, PhrasingContent, RootContent, Table } from 'mdast';
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { gfmFromMarkdown } from 'mdast-util-gfm';
+import { gfm } from 'micromark-extension-gfm';
 
 export type Inline =
   | { type: 'text'; text: string }
   | { type: 'code'; text: string }
   | { type: 'strong'; children: Inline[] }
   | { type: 'em'; children: Inline[] }
+  | { type: 'delete'; children: Inline[] }
   | { type: 'link'; href: string; children: Inline[] }
   | { type: 'break' };
+
+export type Align = 'left' | 'center' | 'right' | null;
 
 export type Block =
   | { type: 'paragraph'; children: Inline[] }
   | { type: 'heading'; level: 1 | 2 | 3 | 4 | 5 | 6; children: Inline[] }
   | { type: 'code'; lang: string; text: string }
   | { type: 'quote'; children: Block[] }
-  | { type: 'list'; ordered: boolean; start: number; items: Block[][] }
+  | { type: 'list'; ordered: boolean; start: number; items: Block[][]; checked: (boolean | null)[] }
+  | { type: 'table'; align: Align[]; head: Inline[][]; rows: Inline[][][] }
   | { type: 'rule' };
 
-/** Deeper quotes, lists and emphasis than this are shown as text. */
+/** Deeper quotes, lists and emphasis than this are shown as their text. */
 const MAX_DEPTH = 8;
 
-const FENCE = /^ {0,3}(`{3,}|~{3,})\s*([\w+#.-]*)/;
-const HEADING = /^ {0,3}(#{1,6})(?:\s+(.*?))?\s*#*\s*$/;
-const RULE = /^ {0,3}([-*_])(?:\s*\1){2,}\s*$/;
-const QUOTE = /^ {0,3}> ?/;
-const ITEM = /^( {0,3})([-*+]|\d{1,9}[.)])(\s+|$)(.*)$/;
+/** `~one~` is not strikethrough: model output uses a single tilde for "about" (~5 tokens). */
+const extensions = [gfm({ singleTilde: false })];
+const mdastExtensions = [gfmFromMarkdown()];
 
-const isBlank = (line: string) => line.trim() === '';
-const startsBlock = (line: string) => FENCE.test(line) || HEADING.test(line) || RULE.test(line) || QUOTE.test(line) || ITEM.test(line);
+/** Longer texts are shown as text: the parser's cost grows faster than their length. */
+const MAX_SOURCE = 200_000;
 
 export function parseMarkdown(source: string): Block[] {
-  return blocks(source.replace(/\r\n?/g, '\n').split('\n'), 0);
-}
-
-function blocks(lines: string[], depth: number): Block[] {
-  const out: Block[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i]!;
-    if (isBlank(line)) {
-      i++;
-      continue;
-    }
-    const fence = FENCE.exec(line);
-    if (fence) {
-      const [, marks, lang] = fence;
-      const body: string[] = [];
-      i++;
-      while (i < lines.length && !new RegExp(`^ {0,3}${marks![0]}{${marks!.length},}\\s*$`).test(lines[i]!)) body.push(lines[i++]!);
-      i++; // the closing fence (or the end, while a reply is still streaming)
-      out.push({ type: 'code', lang: lang ?? '', text: body.join('\n') });
-      continue;
-    }
-    const heading = HEADING.exec(line);
-    if (heading) {
-      out.push({ type: 'heading', level: heading[1]!.length as 1, children: inlines(heading[2] ?? '', depth) });
-      i++;
-      continue;
-    }
-    if (RULE.test(line)) {
-      out.push({ type: 'rule' });
-      i++;
-      continue;
-    }
-    if (depth < MAX_DEPTH && QUOTE.test(line)) {
-      const inner: string[] = [];
-      while (i < lines.length && QUOTE.test(lines[i]!)) inner.push(lines[i++]!.replace(QUOTE, ''));
-      out.push({ type: 'quote', children: blocks(inner, depth + 1) });
-      continue;
-    }
-    if (depth < MAX_DEPTH && ITEM.test(line)) {
-      const [list, next] = listAt(lines, i, depth);
-      out.push(list);
-      i = next;
-      continue;
-    }
-    const para: string[] = [];
-    while (i < lines.length && !isBlank(lines[i]!) && (para.length === 0 || !startsBlock(lines[i]!))) para.push(lines[i++]!.trim());
-    out.push({ type: 'paragraph', children: inlines(para.join('\n'), depth) });
+  if (source.length > MAX_SOURCE) return [{ type: 'paragraph', children: lines(source) }];
+  let tree: ReturnType<typeof fromMarkdown>;
+  try {
+    tree = fromMarkdown(defuse(source), { extensions, mdastExtensions });
+  } catch {
+    // Thousands of nested quotes or lists exhaust the parser's stack: such a text is shown as text.
+    return [{ type: 'paragraph', children: lines(source) }];
   }
-  return out;
+  return new Reducer(tree.children).blocks(tree.children, 0);
 }
 
-/** A list from line i: items of the same kind; an item's lines are those indented past its marker. */
-function listAt(lines: string[], i: number, depth: number): [Block, number] {
-  const first = ITEM.exec(lines[i]!)!;
-  const ordered = /\d/.test(first[2]!);
-  const items: Block[][] = [];
-  while (i < lines.length) {
-    const m = ITEM.exec(lines[i]!);
-    if (!m || /\d/.test(m[2]!) !== ordered) break;
-    const indent = m[1]!.length + m[2]!.length + Math.max(1, Math.min(m[3]!.length, 4));
-    const body = [m[4]!];
-    i++;
-    while (i < lines.length) {
-      const line = lines[i]!;
-      if (isBlank(line)) {
-        // A blank line ends the item unless indented content follows.
-        const after = lines[i + 1];
-        if (after !== undefined && !isBlank(after) && leading(after) >= indent) {
-          body.push('');
-          i++;
-          continue;
-        }
-        break;
+/** A quote or list marker at the start of a line (the parser's containers). */
+const CONTAINER = /^ {0,3}(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*/;
+/** A run of emphasis marks longer than any real emphasis, outside a rule line. */
+const MARK_RUN = /([*_])\1{4,}/g;
+const RULE_LINE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
+
+/**
+ * Hostile input made harmless before parsing, without changing what it shows: containers nested
+ * past MAX_DEPTH on one line, and long runs of `*` or `_`, are escaped (shown as the characters
+ * they are), since the parser takes seconds over such input (or exhausts its stack).
+ */
+function defuse(source: string): string {
+  return source
+    .split('\n')
+    .map((line) => {
+      let at = 0;
+      for (let n = 0; n < MAX_DEPTH; n++) {
+        const m = CONTAINER.exec(line.slice(at));
+        if (!m) break;
+        at += m[0].length;
       }
-      if (leading(line) >= indent) body.push(line.slice(indent));
-      else if (ITEM.test(line) || startsBlock(line)) break;
-      else body.push(line.trim()); // a lazy continuation of the item's paragraph
-      i++;
-    }
-    items.push(blocks(body, depth + 1));
-    // A blank line between items keeps the list going.
-    if (i < lines.length && isBlank(lines[i]!) && i + 1 < lines.length && ITEM.test(lines[i + 1]!)) i++;
-  }
-  return [{ type: 'list', ordered, start: ordered ? parseInt(first[2]!, 10) : 1, items }, i];
+      const rest = line.slice(at);
+      let out = line;
+      if (at > 0 && CONTAINER.test(rest)) {
+        const marker = rest.trimStart();
+        const escaped = /^\d/.test(marker) ? marker.replace(/^(\d+)/, '$1\\') : `\\${marker}`;
+        out = line.slice(0, at) + escaped;
+      }
+      return RULE_LINE.test(out) ? out : out.replace(MARK_RUN, (run) => run.replace(/[*_]/g, '\\$&'));
+    })
+    .join('\n');
 }
 
-const leading = (line: string) => line.length - line.trimStart().length;
-
-const ESCAPABLE = /[\\`*_{}[\]()#+\-.!<>~|]/;
+/** The inline content of a short text (a paragraph's worth). */
+export function inlines(text: string): Inline[] {
+  return parseMarkdown(text).flatMap((b) => ('children' in b && b.type !== 'quote' ? b.children : []));
+}
 
 /** Safe link targets only: web and mail. Anything else (javascript:, data:, relative) is text. */
 export function safeHref(url: string): string | null {
@@ -131,111 +95,138 @@ export function safeHref(url: string): string | null {
   return /^(https?:\/\/|mailto:)[^\s]+$/i.test(href) ? href : null;
 }
 
-/**
- * Where a search for a closing mark has failed: a later search for the same mark fails too (a
- * closer's validity depends only on the closer), so hostile input such as `*a *a *a ...` stays
- * linear instead of scanning the rest of the text from every opener.
- */
-type Misses = Map<string, number>;
-
-function find(text: string, needle: string, from: number, misses: Misses, valid: (at: number) => boolean = () => true): number {
-  if (from >= (misses.get(needle) ?? Infinity)) return -1;
-  let at = text.indexOf(needle, from);
-  while (at >= 0 && !valid(at)) at = text.indexOf(needle, at + 1);
-  if (at < 0) misses.set(needle, Math.min(from, misses.get(needle) ?? Infinity));
-  return at;
+/** All the text of a node, for what is shown flat (too deep, images, html); iterative, as trees can be deep. */
+function plain(root: Nodes): string {
+  let text = '';
+  const stack: Nodes[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.type === 'break') text += '\n';
+    else if ('value' in node) text += node.value;
+    else if (node.type === 'image' || node.type === 'imageReference') text += node.alt ?? '';
+    else if ('children' in node) {
+      const children = node.children as Nodes[];
+      // Blocks inside a flattened container keep a line of their own.
+      if (text && !text.endsWith('\n') && children.length && !isPhrasing(node)) text += '\n';
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
+  }
+  return text;
 }
 
-export function inlines(text: string, depth = 0): Inline[] {
-  const out: Inline[] = [];
-  const misses: Misses = new Map();
-  let buf = '';
-  const flush = () => {
-    if (buf) out.push({ type: 'text', text: buf });
-    buf = '';
-  };
-  const nest = depth < MAX_DEPTH;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '\\' && i + 1 < text.length && ESCAPABLE.test(text[i + 1]!)) {
-      buf += text[i + 1];
-      i += 2;
-      continue;
-    }
-    if (c === '\n') {
-      flush();
-      out.push({ type: 'break' });
-      i++;
-      continue;
-    }
-    if (c === '`') {
-      const run = /^`+/.exec(text.slice(i))![0];
-      const close = find(text, run, i + run.length, misses, (at) => text[at + run.length] !== '`' && text[at - 1] !== '`');
-      if (close > 0) {
-        flush();
-        out.push({ type: 'code', text: text.slice(i + run.length, close).replace(/^ (.*) $/, '$1') });
-        i = close + run.length;
-        continue;
-      }
-      buf += run;
-      i += run.length;
-      continue;
-    }
-    if (nest && (c === '*' || c === '_')) {
-      const span = emphasisAt(text, i, depth, misses);
-      if (span) {
-        flush();
-        out.push(span.node);
-        i = span.end;
-        continue;
-      }
-    }
-    if (nest && c === '[') {
-      const link = linkAt(text, i, depth, misses);
-      if (link) {
-        flush();
-        out.push(...link.nodes);
-        i = link.end;
-        continue;
-      }
-    }
-    buf += c;
-    i++;
+const isPhrasing = (node: Nodes) => ['emphasis', 'strong', 'delete', 'link', 'linkReference', 'paragraph', 'heading', 'tableCell'].includes(node.type);
+
+class Reducer {
+  /** Reference-style link definitions ([x]: https://...), by their normalised label. */
+  readonly #definitions = new Map<string, string>();
+
+  constructor(top: RootContent[]) {
+    for (const node of top) if (node.type === 'definition') this.#definitions.set(node.identifier, node.url);
   }
-  flush();
+
+  blocks(nodes: RootContent[], depth: number): Block[] {
+    return nodes.flatMap((n) => this.#block(n, depth));
+  }
+
+  #block(node: RootContent, depth: number): Block[] {
+    switch (node.type) {
+      case 'paragraph':
+        return [{ type: 'paragraph', children: this.#inlines(node.children, depth) }];
+      case 'heading':
+        return [{ type: 'heading', level: node.depth, children: this.#inlines(node.children, depth) }];
+      case 'code':
+        return [{ type: 'code', lang: node.lang ?? '', text: node.value }];
+      case 'thematicBreak':
+        return [{ type: 'rule' }];
+      case 'blockquote':
+        return depth < MAX_DEPTH ? [{ type: 'quote', children: this.blocks(node.children, depth + 1) }] : this.#flat(node);
+      case 'list':
+        if (depth >= MAX_DEPTH) return this.#flat(node);
+        return [
+          {
+            type: 'list',
+            ordered: !!node.ordered,
+            start: node.start ?? 1,
+            items: node.children.map((item) => this.blocks(item.children, depth + 1)),
+            checked: node.children.map((item) => item.checked ?? null),
+          },
+        ];
+      case 'table':
+        return [this.#table(node, depth)];
+      case 'definition':
+        return [];
+      default:
+        // html (shown as its source text), footnote definitions, anything else: text
+        return this.#flat(node);
+    }
+  }
+
+  #flat(node: Nodes): Block[] {
+    const text = plain(node);
+    return text ? [{ type: 'paragraph', children: lines(text) }] : [];
+  }
+
+  #table(node: Table, depth: number): Block {
+    const [head, ...rows] = node.children.map((row) => row.children.map((cell) => this.#inlines(cell.children, depth)));
+    return { type: 'table', align: node.align ?? [], head: head ?? [], rows };
+  }
+
+  #inlines(nodes: PhrasingContent[], depth: number): Inline[] {
+    const out: Inline[] = [];
+    for (const node of nodes) for (const n of this.#inline(node, depth)) push(out, n);
+    return out;
+  }
+
+  #inline(node: PhrasingContent, depth: number): Inline[] {
+    const nested = (type: 'strong' | 'em' | 'delete', children: PhrasingContent[]): Inline[] =>
+      depth < MAX_DEPTH ? [{ type, children: this.#inlines(children, depth + 1) }] : lines(plain(node));
+    switch (node.type) {
+      case 'text':
+      case 'html':
+        return lines(node.value);
+      case 'inlineCode':
+        return [{ type: 'code', text: node.value }];
+      case 'break':
+        return [{ type: 'break' }];
+      case 'strong':
+        return nested('strong', node.children);
+      case 'emphasis':
+        return nested('em', node.children);
+      case 'delete':
+        return nested('delete', node.children);
+      case 'link':
+        return this.#link(node.url, node.children, depth);
+      case 'linkReference': {
+        const url = this.#definitions.get(node.identifier);
+        return url === undefined ? lines(plain(node)) : this.#link(url, node.children, depth);
+      }
+      default:
+        // images (no remote content: their alt text), footnote references
+        return lines(plain(node as Parents));
+    }
+  }
+
+  /** A link to a safe address; an unsafe one leaves its text as plain text. */
+  #link(url: string, children: PhrasingContent[], depth: number): Inline[] {
+    const href = safeHref(url);
+    if (!href || depth >= MAX_DEPTH) return lines(children.map(plain).join(''));
+    return [{ type: 'link', href, children: this.#inlines(children, depth + 1) }];
+  }
+}
+
+/** Text with its line breaks kept: chat answers use single newlines as breaks. */
+function lines(text: string): Inline[] {
+  const out: Inline[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (i > 0) out.push({ type: 'break' });
+    if (line) out.push({ type: 'text', text: line });
+  });
   return out;
 }
 
-/** `**strong**`, `__strong__`, `*em*`, `_em_` (underscores only at word edges, not in snake_case). */
-function emphasisAt(text: string, i: number, depth: number, misses: Misses): { node: Inline; end: number } | null {
-  const c = text[i]!;
-  const double = text[i + 1] === c;
-  const mark = double ? c + c : c;
-  const open = i + mark.length;
-  if (open >= text.length || /\s/.test(text[open]!)) return null;
-  if (c === '_' && i > 0 && /\w/.test(text[i - 1]!)) return null;
-  const close = find(text, mark, open + 1, misses, (at) => {
-    const before = text[at - 1]!;
-    const after = text[at + mark.length];
-    const edge = !/\s/.test(before) && (c !== '_' || after === undefined || !/\w/.test(after));
-    // A single mark must not be half of a double one.
-    return edge && (double || (after !== c && before !== c));
-  });
-  if (close < 0) return null;
-  const children = inlines(text.slice(open, close), depth + 1);
-  return { node: { type: double ? 'strong' : 'em', children }, end: close + mark.length };
-}
-
-/** `[text](url)`; an unsafe url leaves the link's text as plain text. */
-function linkAt(text: string, i: number, depth: number, misses: Misses): { nodes: Inline[]; end: number } | null {
-  const close = find(text, '](', i + 1, misses);
-  if (close < 0 || text.slice(i + 1, close).includes('\n')) return null;
-  const end = find(text, ')', close + 2, misses);
-  if (end < 0) return null;
-  const url = text.slice(close + 2, end);
-  if (/\s/.test(url.trim())) return null;
-  const children = inlines(text.slice(i + 1, close), depth + 1);
-  const href = safeHref(url);
-  return { nodes: href ? [{ type: 'link', href, children }] : children, end: end + 1 };
+/** Appends, merging neighbouring text (escapes and html split it into pieces). */
+function push(out: Inline[], node: Inline): void {
+  const last = out.at(-1);
+  if (node.type === 'text' && last?.type === 'text') out[out.length - 1] = { type: 'text', text: last.text + node.text };
+  else out.push(node);
 }
