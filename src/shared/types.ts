@@ -7,6 +7,8 @@ export interface AppInfo {
   shell: 'electron' | 'browser';
   /** Execution provider of the most recently used engine (cpu, cuda, dml, coreml, webgpu). */
   engineProvider?: string;
+  /** Every engine this back end holds now (`engine` events keep a page current). */
+  engines?: EngineView[];
   /** The demo in the catalog is a random-weight stand-in: its answers mean nothing. */
   standInDemo: boolean;
   dataDir: string;
@@ -20,6 +22,8 @@ export interface ModelView {
   layers: number;
   hidden: number;
   vocab: number;
+  /** The longest context (prompt plus answer, in tokens) the model accepts. */
+  contextTokens: number;
   sourcePath: string;
   demo: boolean;
   standIn: boolean;
@@ -93,6 +97,8 @@ export interface ReplyStats {
   ttftMs: number;
   promptTps: number;
   decodeTps: number;
+  /** Time spent loading the model before this reply could start (only when it had to load). */
+  loadMs?: number;
 }
 
 export type MessageStatus = 'complete' | 'streaming' | 'incomplete' | 'error';
@@ -187,8 +193,18 @@ export interface ExportedFile {
   content: string;
 }
 
+/** A base model's engine: loading (the first answer waits for it), ready, or stopped. */
+export interface EngineView {
+  modelId: string;
+  state: 'loading' | 'ready' | 'stopped';
+  provider: string | null; // execution provider, once ready
+  loadMs: number | null; // how long the last load took, once ready
+  since: string; // when it entered this state
+}
+
 export type ApiEvent =
   | { type: 'token'; messageId: number; text: string }
+  | { type: 'engine'; engine: EngineView }
   | { type: 'message'; message: MessageView }
   | { type: 'job'; job: JobView }
   | { type: 'catalog'; what: 'models' | 'adapters' | 'conversations' | 'evals' }

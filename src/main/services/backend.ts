@@ -20,6 +20,7 @@ import { firstRun } from './first-run.ts';
 import { dispatch } from './handlers.ts';
 import { importAdapterJob, importModelJob, rebuildOutdatedModels } from './imports.ts';
 import { Jobs } from './jobs.ts';
+import { watchOtherWriters } from './other-writers.ts';
 import { readSettings, writeSettings } from './settings.ts';
 import { adapterView, conversationView, gradeView, messageView, modelView } from './views.ts';
 
@@ -58,7 +59,12 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   const emit = (e: ApiEvent) => bus.emit('event', e);
   const jobs = new Jobs(emit);
   let ctx: Ctx;
-  const engines = new EnginePool(opts.engineHost ?? 'process', () => ({ provider: readSettings(ctx).provider }));
+  const engines = new EnginePool(
+    opts.engineHost ?? 'process',
+    () => ({ provider: readSettings(ctx).provider }),
+    undefined,
+    (engine) => emit({ type: 'engine', engine }),
+  );
   ctx = { home, catalog, emit, jobs, engines, shell: opts.shell };
   const chat = new ChatService(ctx);
   const secrets = opts.secrets ?? envSecrets();
@@ -66,6 +72,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   const evals = new EvalService(ctx, secrets, { recover: opts.recover });
   if (opts.firstRun !== false) await firstRun(ctx, opts.demoDir);
   if (opts.firstRun !== false) rebuildOutdatedModels(ctx); // long-lived back ends only
+  const unwatch = opts.firstRun !== false ? watchOtherWriters(ctx, evals) : () => {};
 
   const requests: DiffscopeRequests = {
     app: {
@@ -74,6 +81,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
         platform: process.platform,
         shell: opts.shell,
         engineProvider: engines.lastProvider,
+        engines: engines.list(),
         standInDemo: catalog.models.list().some((m) => m.standIn),
         dataDir: home,
       }),
@@ -199,6 +207,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     grading,
     evals,
     close: async () => {
+      unwatch();
       await evals.close();
       await chat.close();
       await engines.close();

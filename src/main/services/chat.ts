@@ -46,12 +46,23 @@ export class ChatService {
     return messageView(m, this.ctx.catalog.grades.forMessage(m.id));
   }
 
+  /** An answer budget the model cannot hold fails here, before anything is written, not mid-answer. */
+  private checkBudget(modelId: string, patch: Partial<SamplingSettings> | null): void {
+    const model = required(this.ctx.catalog.models.get(modelId), `model ${modelId}`);
+    const { maxTokens } = this.sampling(patch).sampling;
+    const context = model.manifest.maxPositions;
+    if (maxTokens >= context) {
+      throw new UserError(`max tokens ${maxTokens} does not fit ${model.name}'s context of ${context} tokens (prompt plus answer): use at most ${context - 1}, less the question's length`);
+    }
+  }
+
   /** Starts a reply to `question` (a user message) and returns it at once. */
   private async reply(question: Message, stack: StackPart[], patch: Partial<SamplingSettings> | null): Promise<MessageView> {
     const { catalog } = this.ctx;
     const conversation = required(catalog.conversations.get(question.conversationId), `conversation ${question.conversationId}`);
     const model = required(catalog.models.get(conversation.modelId), `model ${conversation.modelId}`);
     const { items, refs } = await this.resolveStack(model.id, stack);
+    this.checkBudget(model.id, patch);
     const { sampling, seed } = this.sampling(patch);
     const reply = catalog.messages.startReply({
       conversationId: conversation.id,
@@ -100,7 +111,9 @@ export class ChatService {
             decodeTps: stats.decodeTokensPerSec,
           },
         });
-        this.settle(reply.id, done);
+        // The load is reported live, apart from the first-token time (it is not stored with the reply).
+        const loadMs = (stats as { loadMs?: number }).loadMs;
+        this.settle(reply.id, done, loadMs);
       },
       (err: Error) => {
         const done = catalog.messages.finish(reply.id, { text, status: 'error', error: err.message.split('\n')[0] });
@@ -110,9 +123,11 @@ export class ChatService {
     return this.view(reply);
   }
 
-  private settle(id: number, m: Message): void {
+  private settle(id: number, m: Message, loadMs?: number): void {
     this.running.delete(id);
-    this.ctx.emit({ type: 'message', message: this.view(m) });
+    const view = this.view(m);
+    if (view.stats && loadMs !== undefined) view.stats.loadMs = loadMs;
+    this.ctx.emit({ type: 'message', message: view });
     this.ctx.emit({ type: 'catalog', what: 'conversations' });
   }
 
@@ -125,7 +140,9 @@ export class ChatService {
       const p = required(catalog.messages.get(parent), `message ${parent}`);
       if (p.conversationId !== conversationId) throw new UserError(`message ${parent} is not in conversation ${conversationId}`);
     }
-    await this.resolveStack(catalog.conversations.get(conversationId)!.modelId, stack); // fail before writing anything
+    const modelId = catalog.conversations.get(conversationId)!.modelId;
+    await this.resolveStack(modelId, stack); // fail before writing anything
+    this.checkBudget(modelId, sampling);
     const userMessage = catalog.messages.add({ conversationId, parentId: parent, role: 'user', text });
     const reply = await this.reply(userMessage, stack, sampling);
     return { userMessage: this.view(userMessage), reply };
@@ -157,8 +174,10 @@ export class ChatService {
     if (text.trim() === '') throw new UserError('the message is empty');
     const lastReply = catalog.messages.children(old.id).at(-1);
     const stack = (lastReply?.stack ?? catalog.conversations.get(old.conversationId)!.stack).map(({ adapterId, scale, role }) => ({ adapterId, scale, role }));
+    const patch = lastReply?.sampling ? { ...lastReply.sampling, seed: null } : null;
+    this.checkBudget(catalog.conversations.get(old.conversationId)!.modelId, patch);
     const userMessage = catalog.messages.add({ conversationId: old.conversationId, parentId: old.parentId, role: 'user', text });
-    const reply = await this.reply(userMessage, stack, lastReply?.sampling ? { ...lastReply.sampling, seed: null } : null);
+    const reply = await this.reply(userMessage, stack, patch);
     return { userMessage: this.view(userMessage), reply };
   }
 

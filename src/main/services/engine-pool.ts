@@ -1,9 +1,12 @@
 // Engines for the back end: one engine process per base model (its own queue, its own crash),
-// started on first use, stopped when idle for a while or when memory runs low.
+// started on first use, stopped when idle for a while or when memory runs low. Every change of an
+// engine's state (loading, ready, stopped) is reported, so a page shows the load as its own phase
+// and Settings shows the engine in use without a reload.
 import { freemem, totalmem } from 'node:os';
 import { EngineClient, type Answer } from '../engine/client.ts';
 import type { AskOptions, AskRow } from '../engine/engine.ts';
 import type { SessionOptions } from '../engine/session.ts';
+import type { EngineView } from '../../shared/api.ts';
 
 const IDLE_MS = 10 * 60 * 1000;
 const LOW_MEMORY = 0.1; // share of RAM still free below which idle engines are stopped
@@ -14,6 +17,9 @@ interface Entry {
   lastUsed: number;
   busy: number;
   provider?: string;
+  /** The load under way or done; the first ask starts it. */
+  loading?: Promise<{ provider: string; loadMs: number | null }>;
+  view: EngineView;
 }
 
 export class EnginePool {
@@ -25,6 +31,7 @@ export class EnginePool {
     private readonly kind: 'thread' | 'process' = 'process',
     private readonly options: () => SessionOptions = () => ({}),
     private readonly onCrash: (modelId: string, err: Error) => void = () => {},
+    private readonly onState: (engine: EngineView) => void = () => {},
   ) {
     this.timer = setInterval(() => this.sweep(), 30_000);
     this.timer.unref();
@@ -34,11 +41,53 @@ export class EnginePool {
     let e = this.engines.get(modelId);
     if (!e) {
       const client = new EngineClient(this.kind);
-      client.onCrash = (err) => this.onCrash(modelId, err);
-      e = { client, dir, lastUsed: Date.now(), busy: 0 };
+      client.onCrash = (err) => {
+        // the next ask starts a new engine
+        if (this.engines.get(modelId)?.client === client) this.engines.delete(modelId);
+        this.setState(modelId, { state: 'stopped', provider: null, loadMs: null });
+        this.onCrash(modelId, err);
+      };
+      e = { client, dir, lastUsed: Date.now(), busy: 0, view: { modelId, state: 'stopped', provider: null, loadMs: null, since: new Date().toISOString() } };
       this.engines.set(modelId, e);
     }
     return e;
+  }
+
+  private setState(modelId: string, patch: Omit<EngineView, 'modelId' | 'since'>): EngineView {
+    const view: EngineView = { modelId, ...patch, since: new Date().toISOString() };
+    const e = this.engines.get(modelId);
+    if (e) e.view = view;
+    this.onState(view);
+    return view;
+  }
+
+  /** Every engine held now, with its state. */
+  list(): EngineView[] {
+    return [...this.engines.values()].map((e) => e.view);
+  }
+
+  /** Loads the model once (timed); later asks wait for the same load. */
+  private load(modelId: string, e: Entry): Promise<{ provider: string; loadMs: number | null }> {
+    if (!e.loading) {
+      this.setState(modelId, { state: 'loading', provider: null, loadMs: null });
+      const started = performance.now();
+      e.loading = e.client.load(e.dir, this.options()).then(
+        (info) => {
+          const loadMs = Math.round(performance.now() - started);
+          e.provider = this.lastProvider = info.provider;
+          this.setState(modelId, { state: 'ready', provider: info.provider, loadMs });
+          return { provider: info.provider, loadMs };
+        },
+        (err: unknown) => {
+          e.loading = undefined;
+          this.setState(modelId, { state: 'stopped', provider: null, loadMs: null });
+          throw err;
+        },
+      );
+      return e.loading;
+    }
+    // Already loaded (or loading for another ask): this answer did not wait for a load of its own.
+    return e.loading.then((r) => ({ ...r, loadMs: null }));
   }
 
   /** Starts an answer; the engine loads on first use. */
@@ -50,11 +99,13 @@ export class EnginePool {
     let inner: Answer | null = null;
     const result = (async () => {
       try {
-        const info = await e.client.load(dir, this.options());
-        e.provider = this.lastProvider = info.provider;
-        if (cancelled) return { rows: rows.map(() => ({ text: '', tokens: [], finishReason: 'cancelled' as const, promptTokens: 0 })), stats: { promptTokens: 0, generatedTokens: 0, ttftMs: 0, promptTokensPerSec: 0, decodeTokensPerSec: 0, totalMs: 0, provider: info.provider } };
+        const info = await this.load(modelId, e);
+        const loaded = info.loadMs === null ? {} : { loadMs: info.loadMs };
+        if (cancelled) return { rows: rows.map(() => ({ text: '', tokens: [], finishReason: 'cancelled' as const, promptTokens: 0 })), stats: { promptTokens: 0, generatedTokens: 0, ttftMs: 0, promptTokensPerSec: 0, decodeTokensPerSec: 0, totalMs: 0, provider: info.provider, ...loaded } };
         inner = e.client.ask(dir, rows, opts, onToken);
-        return await inner.result;
+        const answer = await inner.result;
+        // The pool's own measure: a load counts for the answer that waited for it, and no other.
+        return { ...answer, stats: { ...answer.stats, loadMs: info.loadMs ?? undefined } };
       } finally {
         e.busy--;
         e.lastUsed = Date.now();
@@ -82,6 +133,7 @@ export class EnginePool {
     if (!e) return;
     this.engines.delete(modelId);
     await e.client.close();
+    this.setState(modelId, { state: 'stopped', provider: null, loadMs: null });
   }
 
   async close(): Promise<void> {

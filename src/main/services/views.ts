@@ -10,6 +10,7 @@ export const modelView = (m: Model): ModelView => ({
   layers: m.manifest.shapes.layers,
   hidden: m.manifest.shapes.hidden,
   vocab: m.manifest.shapes.vocab,
+  contextTokens: m.manifest.maxPositions,
   sourcePath: m.sourcePath,
   demo: m.demo,
   standIn: m.standIn,

@@ -72,7 +72,7 @@ export function createFakeBackend(opts: FakeOptions = {}) {
     adapter('dit-topic', 'dit', 'DIT adapter (hidden topic)'),
   ];
   const models: ModelView[] = [
-    { id: MODEL_ID, name: 'demo', arch: 'qwen3', precision: 'fp32', layers: 4, hidden: 128, vocab: 3072, sourcePath: '/fake/demo', demo: true, standIn: false, createdAt: now() },
+    { id: MODEL_ID, name: 'demo', arch: 'qwen3', precision: 'fp32', layers: 4, hidden: 128, vocab: 3072, contextTokens: 512, sourcePath: '/fake/demo', demo: true, standIn: false, createdAt: now() },
   ];
   const conversations: ConversationView[] = [];
   const messages: MessageView[] = [];
