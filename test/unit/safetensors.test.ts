@@ -202,7 +202,7 @@ test('bad files: every error is one line naming the file and the tensor or field
   const dir = tmpDir();
   const t = (dtype: string, shape: number[], offsets: number[]) => ({ dtype, shape, data_offsets: offsets });
   const cases: [string, () => string, RegExp][] = [
-    ['short', () => (writeFileSync(join(dir, 'short.safetensors'), Buffer.alloc(5)), join(dir, 'short.safetensors')), /^short\.safetensors: file has 5 bytes, too short/],
+    ['short', () => (writeFileSync(join(dir, 'short.safetensors'), Buffer.alloc(5)), join(dir, 'short.safetensors')), /^short\.safetensors: not a safetensors file: 5 bytes, too short/],
     [
       'header past end',
       () => {
@@ -212,7 +212,7 @@ test('bad files: every error is one line naming the file and the tensor or field
         writeFileSync(p, b);
         return p;
       },
-      /^past\.safetensors: header length 1000 runs past the end of the file \(20 bytes\)$/,
+      /^past\.safetensors: not a safetensors file: header length 1000 runs past the end of the file \(20 bytes\)$/,
     ],
     [
       'header too big',
@@ -223,10 +223,10 @@ test('bad files: every error is one line naming the file and the tensor or field
         writeFileSync(p, b);
         return p;
       },
-      /^huge\.safetensors: header length 1099511627776 exceeds the 104857600-byte limit$/,
+      /^huge\.safetensors: not a safetensors file: header length 1099511627776 exceeds the 104857600-byte limit$/,
     ],
-    ['not json', () => rawFile(join(dir, 'nojson.safetensors'), '{"a": ', 0), /^nojson\.safetensors: header is not valid JSON/],
-    ['array', () => rawFile(join(dir, 'array.safetensors'), '[1, 2]', 0), /^array\.safetensors: header is not a JSON object$/],
+    ['not json', () => rawFile(join(dir, 'nojson.safetensors'), '{"a": ', 0), /^nojson\.safetensors: not a safetensors file: header is not valid JSON/],
+    ['array', () => rawFile(join(dir, 'array.safetensors'), '[1, 2]', 0), /^array\.safetensors: not a safetensors file: header is not a JSON object$/],
     [
       'unknown dtype',
       () => rawFile(join(dir, 'dtype.safetensors'), { 'model.norm.weight': t('F128', [2], [0, 32]) }, 32),

@@ -149,12 +149,12 @@ function parseHeader(
   fileSize: number,
   label: string,
 ): { entries: Map<string, Entry>; metadata: Record<string, string> } {
-  if (fileSize < 8) throw new Error(`${label}: file has ${fileSize} bytes, too short for the 8-byte header length`);
+  if (fileSize < 8) throw new Error(`${label}: not a safetensors file: ${fileSize} bytes, too short for the 8-byte header length`);
   const lenBytes = new Uint8Array(8);
   readFully(fd, lenBytes, 0, label);
   const headerLen = Number(new DataView(lenBytes.buffer).getBigUint64(0, true));
-  if (headerLen > MAX_HEADER_BYTES) throw new Error(`${label}: header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
-  if (8 + headerLen > fileSize) throw new Error(`${label}: header length ${headerLen} runs past the end of the file (${fileSize} bytes)`);
+  if (headerLen > MAX_HEADER_BYTES) throw new Error(`${label}: not a safetensors file: header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (8 + headerLen > fileSize) throw new Error(`${label}: not a safetensors file: header length ${headerLen} runs past the end of the file (${fileSize} bytes)`);
   const headerBytes = new Uint8Array(headerLen);
   readFully(fd, headerBytes, 8, label);
 
@@ -162,10 +162,10 @@ function parseHeader(
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (e) {
-    throw new Error(`${label}: header is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${label}: not a safetensors file: header is not valid JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new Error(`${label}: header is not a JSON object`);
+    throw new Error(`${label}: not a safetensors file: header is not a JSON object`);
   }
 
   const dataStart = 8 + headerLen;
