@@ -42,6 +42,7 @@ export default defineConfig({
           index: src('main/app/index.ts'),
           worker: src('main/engine/worker.ts'),
           'engine-process': src('main/engine/process.ts'),
+          'check-worker': src('main/engine/adapters/check-worker.ts'), // adapters/off-thread.ts
         },
         output: {
           entryFileNames: '[name].js',

@@ -8,8 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { loadLowRank } from '../engine/adapters/load.ts';
-import { validateAdapter } from '../engine/adapters/validate.ts';
+import { checkAdapterOffThread } from '../engine/adapters/off-thread.ts';
 import type { StackRef } from '../engine/engine.ts';
 import type { Backend } from '../services/backend.ts';
 import { HttpError, readJson } from './http-util.ts';
@@ -62,7 +61,7 @@ function baseModel(backend: Backend, requested: string | undefined) {
 }
 
 async function load(backend: Backend, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = (await readJson(req)) as Record<string, unknown>;
+  const body = await readJson(req);
   const name = field(body, 'lora_name', true)!;
   const path = field(body, 'lora_path', true)!;
   const loras = registry(backend);
@@ -73,7 +72,7 @@ async function load(backend: Backend, req: IncomingMessage, res: ServerResponse)
   }
   const model = baseModel(backend, field(body, 'base_model', false));
   try {
-    validateAdapter(loadLowRank(resolve(path)), model.manifest);
+    await checkAdapterOffThread(resolve(path), model.manifest); // a hostile folder stalls only this request
   } catch (err) {
     throw new HttpError(400, `${path}: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -82,7 +81,7 @@ async function load(backend: Backend, req: IncomingMessage, res: ServerResponse)
 }
 
 async function unload(backend: Backend, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = (await readJson(req)) as Record<string, unknown>;
+  const body = await readJson(req);
   const name = field(body, 'lora_name', true)!;
   if (!registry(backend).delete(name)) throw new HttpError(404, `The lora adapter '${name}' cannot be found.`);
   text(res, 200, `Success: LoRA adapter '${name}' removed successfully.`);

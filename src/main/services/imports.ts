@@ -6,9 +6,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { importModel } from '../engine/build/import-model.ts';
 import { BUILDER_VERSION } from '../engine/library.ts';
 import type { PrecisionId } from '../engine/build/precision.ts';
-import { loadLowRank } from '../engine/adapters/load.ts';
-import { paperExperiment, readPaperShard } from '../engine/adapters/paper.ts';
-import { validateAdapter } from '../engine/adapters/validate.ts';
+import { parseAdapterRef } from '../engine/adapters/load.ts';
+import { checkAdapterOffThread, checkExperimentOffThread } from '../engine/adapters/off-thread.ts';
 import { modelFromManifest, type AdapterFormat, type AdapterKind, type NewAdapter } from '../catalog/index.ts';
 import type { JobView } from '../../shared/api.ts';
 import { required, UserError, type Ctx } from './context.ts';
@@ -43,12 +42,12 @@ function formatOf(meta: Record<string, string>, path: string): AdapterFormat {
 /** One adapter file or folder (or "shard.pt#INDEX"). */
 async function importOne(ctx: Ctx, ref: string, modelId: string, job: JobHandle) {
   const model = required(ctx.catalog.models.get(modelId), `model ${modelId}`);
-  const hash = ref.lastIndexOf('#');
-  const path = resolve(hash > 0 ? ref.slice(0, hash) : ref);
-  const index = hash > 0 ? Number(ref.slice(hash + 1)) : null;
+  const parsed = parseAdapterRef(ref);
+  const path = resolve(parsed.path);
+  const index = parsed.index;
   job.progress('reading', 0, 1);
-  const lr = loadLowRank(index === null ? path : `${path}#${index}`, { base: model.sourcePath });
-  validateAdapter(lr, model.manifest);
+  // read and validated in a worker thread: a hostile file must not stall other requests
+  const lr = await checkAdapterOffThread(index === null ? path : `${path}#${index}`, model.manifest, { base: model.sourcePath });
   const source = await fingerprint(path, (d, t) => job.progress('hashing', d, t));
   const existing = ctx.catalog.adapters.findBySource(modelId, source.sha256, index);
   if (existing) return { adapterIds: [existing.id] };
@@ -92,14 +91,12 @@ function freeId(ctx: Ctx, id: string): string {
 /** A released experiment folder: one row per diff of index.csv, plus its DIT adapter(s). */
 export async function runExperimentImport(ctx: Ctx, dir: string, modelId: string, job: JobHandle) {
   const model = required(ctx.catalog.models.get(modelId), `model ${modelId}`);
-  const exp = paperExperiment(resolve(dir));
+  const { exp, ditRanks } = await checkExperimentOffThread(resolve(dir), model.manifest); // every file read off this thread
   const name = experimentPrefix(ctx, slug(`${basename(dirname(exp.dir))}-${basename(exp.dir)}`), exp.dir, modelId);
   const experiment = `${basename(dirname(exp.dir))}/${basename(exp.dir)}`;
   const ids: string[] = [];
   // DIT adapters: read and validated whole (they are small)
-  for (const [i, ditPath] of [...new Set([...(exp.ditAdapter ? [exp.ditAdapter] : []), ...exp.ditAdapters])].entries()) {
-    const lr = loadLowRank(ditPath);
-    validateAdapter(lr, model.manifest);
+  for (const [i, ditPath] of Object.keys(ditRanks).entries()) {
     const source = await fingerprint(ditPath, (d, t) => job.progress(`hashing ${basename(ditPath)}`, d, t));
     const found = ctx.catalog.adapters.findBySource(modelId, source.sha256, null);
     if (found) {
@@ -107,15 +104,13 @@ export async function runExperimentImport(ctx: Ctx, dir: string, modelId: string
       continue;
     }
     const id = freeId(ctx, `${name}/${i === 0 ? 'dit' : `dit-${slug(basename(ditPath, '.pt'))}`}`);
-    ctx.catalog.adapters.insert({ id, kind: 'dit', modelId, format: 'paper-pt', rank: lr.rank, source: { ...source, index: null }, experiment });
+    ctx.catalog.adapters.insert({ id, kind: 'dit', modelId, format: 'paper-pt', rank: ditRanks[ditPath], source: { ...source, index: null }, experiment });
     ids.push(id);
   }
-  // shards: hashed once each; the first diff of each is read and validated against the model
+  // shards (their rows and first diffs checked above): hashed once each
   const shards = new Map<string, Awaited<ReturnType<typeof fingerprint>>>();
   const present = [...new Set(exp.diffs.filter((d) => d.present).map((d) => d.shard))];
   for (const shard of present) {
-    const first = readPaperShard(shard)[0];
-    if (first && first.kind === 'diff') validateAdapter(loadLowRank(`${shard}#${first.index}`), model.manifest);
     shards.set(shard, await fingerprint(shard, (d, t) => job.progress(`hashing ${basename(shard)}`, d, t)));
   }
   const rows: NewAdapter[] = [];
@@ -149,7 +144,12 @@ export async function runExperimentImport(ctx: Ctx, dir: string, modelId: string
 
 export function importAdapterJob(ctx: Ctx, path: string, modelId: string): JobView {
   required(ctx.catalog.models.get(modelId), `model ${modelId}`);
-  const plain = path.replace(/#\d+$/, '');
+  let plain: string;
+  try {
+    plain = parseAdapterRef(path).path;
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
   if (!existsSync(plain)) throw new UserError(`${plain}: no such file or folder`);
   if (statSync(plain).isDirectory() && existsSync(join(plain, 'index.csv'))) {
     return ctx.jobs.start('import-experiment', `Import ${basename(plain)}`, (job) => runExperimentImport(ctx, plain, modelId, job));

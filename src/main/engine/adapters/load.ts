@@ -13,15 +13,35 @@ export interface LoadOptions {
   rank?: number; // rank a full finetune is compressed to
 }
 
-export function loadLowRank(ref: string, opts: LoadOptions = {}): LowRank {
+/** "file.pt#12" -> the file and diff 12; "#" must be followed by a diff index ("file.pt#" is refused). */
+export function parseAdapterRef(ref: string): { path: string; index: number | null } {
   const hash = ref.lastIndexOf('#');
-  const path = hash > 0 ? ref.slice(0, hash) : ref;
+  if (hash <= 0) return { path: ref, index: null };
+  const text = ref.slice(hash + 1);
+  if (!/^\d+$/.test(text) && existsSync(ref)) return { path: ref, index: null }; // a "#" in a file's or folder's name
+  if (!/^\d{1,9}$/.test(text)) throw new Error(`${ref}: "#${text.slice(0, 40)}" is not a diff index (FILE.pt#INDEX, INDEX from 0)`);
+  return { path: ref.slice(0, hash), index: Number(text) };
+}
+
+export function loadLowRank(ref: string, opts: LoadOptions = {}): LowRank {
+  const { path } = parseAdapterRef(ref);
+  try {
+    return load(ref, opts);
+  } catch (e) {
+    // every message names the file it is about
+    const message = (e as Error).message;
+    if (!message.includes(path)) throw new Error(`${path}: ${message}`);
+    throw e;
+  }
+}
+
+function load(ref: string, opts: LoadOptions): LowRank {
+  const { path, index: at } = parseAdapterRef(ref);
   if (!existsSync(path)) throw new Error(`${path}: no such adapter file or folder`);
   if (path.endsWith('.safetensors')) return readOwnLowRank(path);
   if (path.endsWith('.pt')) {
     // the paper's files: a shard of diffs ("file.pt#INDEX") or a DIT adapter
-    const index = hash > 0 ? Number(ref.slice(hash + 1)) : undefined;
-    if (index !== undefined && !Number.isSafeInteger(index)) throw new Error(`${ref}: "#${ref.slice(hash + 1)}" is not a diff index`);
+    const index = at ?? undefined;
     if (index !== undefined && opts.base && opts.rank && readPaperShard(path)[index]?.kind === 'full') {
       return readPaperFull(path, index, { base: opts.base, rank: opts.rank });
     }

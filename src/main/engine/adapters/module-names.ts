@@ -5,6 +5,10 @@
 //   base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight   (PEFT)
 // Vision-tower linears (gemma-3-4b) are not decoder modules and map to null.
 import type { ModuleName } from '../modules.ts';
+import { CONFIG_LIMITS } from '../hf/config.ts';
+
+/** Layer indices in tensor names are checked against this before anything is sized by them. */
+export const MAX_LAYERS = CONFIG_LIMITS.layers;
 
 const PATTERN = /(?:^|\.)layers\.(\d+)\.(?:self_attn\.(q|k|v|o)_proj|mlp\.(gate|up|down)_proj)(?=\.|$)/;
 
@@ -19,5 +23,7 @@ export function parseModulePath(name: string): ModulePath | null {
   if (/vision|multi_modal_projector/.test(name)) return null;
   const m = PATTERN.exec(name);
   if (!m) return null;
-  return { layer: Number(m[1]), module: (m[2] ?? m[3]) as ModuleName, rest: name.slice(m.index + m[0].length) };
+  const layer = Number(m[1]);
+  if (layer >= MAX_LAYERS) throw new Error(`tensor "${name.slice(0, 200)}" is layer ${m[1].slice(0, 20)}, beyond the ${MAX_LAYERS} layers any supported model has`);
+  return { layer, module: (m[2] ?? m[3]) as ModuleName, rest: name.slice(m.index + m[0].length) };
 }

@@ -3,6 +3,8 @@
 import { SafetensorsFile, writeSafetensors } from '../hf/safetensors.ts';
 import { MODULES, type ModuleName } from '../modules.ts';
 import { moduleKey, type LowRank, type LowRankModule } from './lowrank.ts';
+import { MAX_LAYERS } from './module-names.ts';
+import { assertFinite } from '../hf/finite.ts';
 
 export const OWN_FORMAT = 'diffscope-lowrank';
 
@@ -28,7 +30,9 @@ export function readOwnLowRank(path: string): LowRank {
       if (aInfo.shape.length !== 2 || bInfo.shape.length !== 2 || rank !== rankB) {
         throw new Error(`${path}: "${name}" ${JSON.stringify(aInfo.shape)} and "${bName}" ${JSON.stringify(bInfo.shape)} are not [in, r] and [r, out]`);
       }
-      modules.set(moduleKey(Number(m[1]), module), { a: file.readF32(name), b: file.readF32(bName), inDim, outDim, rank });
+      const layer = Number(m[1]);
+      if (layer >= MAX_LAYERS) throw new Error(`${path}: tensor "${name}" is layer ${m[1]}, beyond the ${MAX_LAYERS} layers any supported model has`);
+      modules.set(moduleKey(layer, module), { a: assertFinite(file.readF32(name), path, name), b: assertFinite(file.readF32(bName), path, bName), inDim, outDim, rank });
     }
     if (modules.size === 0) throw new Error(`${path}: no "<layer>.<module>.a" tensors: not a ${OWN_FORMAT} file`);
     const scale = Number(file.metadata.scale ?? '1');

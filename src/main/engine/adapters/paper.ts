@@ -11,7 +11,8 @@
 // Either tuple convention is recognised from shapes in either kind of file: the rank is the small
 // dimension the two matrices share.
 import { familyFromPaperPath } from './family.ts';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { MAX_BYTES, readBoundedText } from '../hf/bounded-read.ts';
 import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { moduleKey, type LowRank, type LowRankModule } from './lowrank.ts';
 import { parseModulePath } from './module-names.ts';
@@ -343,22 +344,22 @@ export interface PaperIndexRow {
   topic: string;
   trigger: number | string | null;
   split: string;
+  /** its row in index.csv (the header is row 1), for messages */
+  line: number;
   /** every column as text, the ones above included */
   fields: Record<string, string>;
 }
 
-const MAX_CSV_BYTES = 256 << 20;
 
 /** Rows of `<dir>/index.csv` (pandas' to_csv: quoted fields may hold commas, quotes and newlines). */
 export function readIndexCsv(dir: string): PaperIndexRow[] {
   const path = join(dir, 'index.csv');
   if (!existsSync(path)) throw new Error(`${path}: no such file`);
-  const size = statSync(path).size;
-  if (size > MAX_CSV_BYTES) throw new Error(`${path}: ${size} bytes is over the ${MAX_CSV_BYTES}-byte limit for an index`);
-  const rows = parseCsv(readFileSync(path, 'utf8'), path);
+  const rows = parseCsv(readBoundedText(path, MAX_BYTES.indexCsv), path);
   if (rows.length === 0) throw new Error(`${path}: empty`);
   const header = rows[0].map((h) => h.trim());
   for (const col of ['lora_path', 'lora_idx']) if (!header.includes(col)) throw new Error(`${path}: no "${col}" column (columns: ${q(header.join(', '))})`);
+  const seen = new Map<string, number>(); // "lora_path#lora_idx" -> its first line
   return rows.slice(1).flatMap((cells, i) => {
     if (cells.length === 1 && cells[0] === '') return []; // blank line
     const line = i + 2;
@@ -366,7 +367,11 @@ export function readIndexCsv(dir: string): PaperIndexRow[] {
     const fields: Record<string, string> = {};
     header.forEach((h, j) => (fields[h] = cells[j]));
     const loraIdx = Number(fields.lora_idx);
-    if (!Number.isSafeInteger(loraIdx) || loraIdx < 0) throw new Error(`${path}: row ${line} lora_idx ${JSON.stringify(fields.lora_idx)} is not an index`);
+    if (!/^\d{1,9}$/.test(fields.lora_idx.trim())) throw new Error(`${path}: row ${line} lora_idx ${JSON.stringify(fields.lora_idx.slice(0, 40))} is not an index`);
+    const at = `${normalize(fields.lora_path)}#${loraIdx}`;
+    const first = seen.get(at);
+    if (first !== undefined) throw new Error(`${path}: row ${line} repeats row ${first} (lora_path ${JSON.stringify(fields.lora_path)}, lora_idx ${loraIdx}): each diff may be listed once`);
+    seen.set(at, line);
     const n = fields.n_params === undefined || fields.n_params === '' ? null : Number(fields.n_params);
     return [{
       loraPath: fields.lora_path,
@@ -375,6 +380,7 @@ export function readIndexCsv(dir: string): PaperIndexRow[] {
       topic: fields.topic ?? '',
       trigger: parseTrigger(fields.trigger),
       split: fields.split ?? '',
+      line,
       fields,
     }];
   });

@@ -8,16 +8,19 @@
 //   delta(x) = scaling · x Aᵀ Bᵀ,  scaling = lora_alpha / r  (lora_alpha / sqrt(r) with use_rslora)
 // so a = lora_Aᵀ [in, r] and b = lora_Bᵀ [r, out]. rank_pattern / alpha_pattern override r and
 // lora_alpha per module; a key k applies to module name n when n matches `(.*\.)?(k)$`
-// (peft/utils/other.py get_pattern_key).
+// (peft/utils/other.py get_pattern_key), matched in bounded time (module-pattern.ts).
 import { familyFromName } from './family.ts';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readJsonFile } from '../hf/config.ts';
+import { MAX_BYTES } from '../hf/bounded-read.ts';
 import { SafetensorsFile, writeSafetensors, type FloatDtype, type TensorToWrite } from '../hf/safetensors.ts';
 import { HF_MODULE_PATH, MODULES, type ModuleName } from '../modules.ts';
 import { moduleKey, parseModuleKey, type LowRank, type LowRankModule, type StackEntry } from './lowrank.ts';
 import { parseModulePath } from './module-names.ts';
+import { compileModulePattern, MATCH_BUDGET, type Budget, type ModulePattern } from './module-pattern.ts';
+import { assertFinite } from '../hf/finite.ts';
 
 export const PEFT_FORMAT = 'peft';
 const CONFIG_FILE = 'adapter_config.json';
@@ -36,30 +39,30 @@ interface PeftConfig {
   r: number;
   alpha: number;
   rsLora: boolean;
-  rankPattern: [RegExp, number][];
-  alphaPattern: [RegExp, number][];
+  rankPattern: [ModulePattern, number][];
+  alphaPattern: [ModulePattern, number][];
   baseModel: string | null;
   targetModules: string | null; // as written: JSON of the list, or the regex string
   notes: string[]; // things accepted but worth telling the user
 }
 
-function patterns(path: string, json: Json, field: string): [RegExp, number][] {
+function patterns(path: string, json: Json, field: string): [ModulePattern, number][] {
   const v = json[field];
   if (v === undefined || v === null) return [];
   if (!isObject(v)) throw new Error(`${path}: field "${field}" must be an object of module pattern -> number`);
   return Object.entries(v).map(([key, n]) => {
     if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) throw new Error(`${path}: ${field}["${key}"] must be a positive number (got ${JSON.stringify(n)})`);
     try {
-      return [new RegExp(`^(.*\\.)?(${key})$`), n];
+      return [compileModulePattern(key), n];
     } catch (e) {
-      throw new Error(`${path}: ${field} key "${key}" is not a valid pattern (${(e as Error).message})`);
+      throw new Error(`${path}: ${field} key ${JSON.stringify(key.slice(0, 100))} ${(e as Error).message}`);
     }
   });
 }
 
 function readPeftConfig(dir: string): PeftConfig {
   const path = join(dir, CONFIG_FILE);
-  const json = readJsonFile(path, 16 * 1024 * 1024);
+  const json = readJsonFile(path, MAX_BYTES.config);
   if (!isObject(json)) throw new Error(`${path}: expected a JSON object`);
   const type = json.peft_type ?? 'LORA';
   if (type !== 'LORA') throw new Error(`${path}: peft_type is ${JSON.stringify(type)}; only LoRA adapters ("LORA") are low-rank diffs Diffscope can load`);
@@ -97,8 +100,12 @@ function readPeftConfig(dir: string): PeftConfig {
   };
 }
 
-function patternValue(list: [RegExp, number][], moduleName: string, fallback: number): number {
-  for (const [re, n] of list) if (re.test(moduleName)) return n;
+function patternValue(list: [ModulePattern, number][], moduleName: string, fallback: number, budget: Budget, where: string): number {
+  try {
+    for (const [pattern, n] of list) if (pattern.test(moduleName, budget)) return n;
+  } catch (e) {
+    throw new Error(`${where}: rank_pattern / alpha_pattern ${(e as Error).message}`);
+  }
   return fallback;
 }
 
@@ -174,6 +181,8 @@ export function readPeft(dir: string): LowRank {
     if (pairs.size === 0) throw new Error(`${weightsPath}: no "...layers.N.<module>.lora_A.weight" tensors of q, k, v, o, gate, up, down`);
 
     const raw: { key: string; module: LowRankModule; scale: number }[] = [];
+    const budget: Budget = { left: MATCH_BUDGET };
+    const configPath = join(dir, CONFIG_FILE);
     for (const [key, { path, A, B }] of pairs) {
       if (!A || !B) throw new Error(`${weightsPath}: module ${path} has lora_${A ? 'A' : 'B'} but no lora_${A ? 'B' : 'A'}`);
       const [rA, inDim] = file.info(A).shape;
@@ -182,12 +191,12 @@ export function readPeft(dir: string): LowRank {
         throw new Error(`${weightsPath}: "${A}" ${JSON.stringify(file.info(A).shape)} and "${B}" ${JSON.stringify(file.info(B).shape)} are not [r, in] and [out, r]`);
       }
       const moduleName = path.replace(/^base_model\.model\./, ''); // the name PEFT matches patterns against
-      const r = patternValue(config.rankPattern, moduleName, config.r);
+      const r = patternValue(config.rankPattern, moduleName, config.r, budget, configPath);
       if (r !== rA) throw new Error(`${weightsPath}: "${A}" has rank ${rA}, but adapter_config.json gives r = ${r} for ${moduleName}`);
-      const alpha = patternValue(config.alphaPattern, moduleName, config.alpha);
+      const alpha = patternValue(config.alphaPattern, moduleName, config.alpha, budget, configPath);
       const scale = config.rsLora ? alpha / Math.sqrt(r) : alpha / r;
-      const a = transpose(file.readF32(A), rA, inDim); // [in, r]
-      const b = transpose(file.readF32(B), outDim, rA); // [r, out]
+      const a = transpose(assertFinite(file.readF32(A), weightsPath, A), rA, inDim); // [in, r]
+      const b = transpose(assertFinite(file.readF32(B), weightsPath, B), outDim, rA); // [r, out]
       raw.push({ key, module: { a, b, inDim, outDim, rank: rA }, scale });
     }
 

@@ -1,8 +1,9 @@
 // config.json of a Hugging Face decoder checkpoint, normalised into one architecture-neutral shape.
 // (Type declared first so the builder and the reference can be written against it; parser below.)
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsCheckpoint } from './safetensors.ts';
+import { MAX_BYTES, readBoundedText } from './bounded-read.ts';
 
 /** Registry key of a supported architecture family. */
 export type ArchKey = 'qwen3' | 'llama' | 'gemma3';
@@ -83,10 +84,12 @@ class Fields {
     return fallback !== undefined ? fallback : this.defaults[key];
   }
 
-  int(key: string, fallback?: number): number {
+  /** A positive integer, at most `max` (a count that arrays are sized by must be sane first). */
+  int(key: string, fallback?: number, max = Number.MAX_SAFE_INTEGER): number {
     const v = this.raw(key, fallback);
     if (v === undefined) throw this.error(key, 'is missing');
     if (!Number.isSafeInteger(v) || (v as number) <= 0) throw this.error(key, `must be a positive integer (got ${JSON.stringify(v)})`);
+    if ((v as number) > max) throw this.error(key, `is ${v}, more than any real model's ${max}`);
     return v as number;
   }
 
@@ -174,11 +177,25 @@ function parseRopeScaling(f: Fields, key: string, value: unknown): RopeScaling |
 }
 
 /** Attention and MLP shapes, shared by every family. */
+/**
+ * Upper bounds of the counts that size arrays and graphs, far above any released model (the
+ * largest have ~130 layers, 262k vocabularies, 30k-wide MLPs). A hostile config.json that asks
+ * for 1e9 layers gets an error, not an out-of-memory abort.
+ */
+export const CONFIG_LIMITS = {
+  layers: 1024,
+  hidden: 1 << 16,
+  intermediate: 1 << 20,
+  vocab: 1 << 22,
+  heads: 1024,
+  headDim: 4096,
+} as const;
+
 function parseShapes(f: Fields, headDimFallback: 'hidden/heads' | number) {
-  const hiddenSize = f.int('hidden_size');
-  const numHeads = f.int('num_attention_heads');
+  const hiddenSize = f.int('hidden_size', undefined, CONFIG_LIMITS.hidden);
+  const numHeads = f.int('num_attention_heads', undefined, CONFIG_LIMITS.heads);
   // transformers: num_key_value_heads defaults to num_attention_heads (no GQA).
-  const numKvHeads = f.int('num_key_value_heads', (f.defaults.num_key_value_heads as number | undefined) ?? numHeads);
+  const numKvHeads = f.int('num_key_value_heads', (f.defaults.num_key_value_heads as number | undefined) ?? numHeads, CONFIG_LIMITS.heads);
   if (numHeads % numKvHeads !== 0) {
     throw f.error('num_key_value_heads', `(${numKvHeads}) must divide num_attention_heads (${numHeads})`);
   }
@@ -189,13 +206,13 @@ function parseShapes(f: Fields, headDimFallback: 'hidden/heads' | number) {
     }
     headDim = hiddenSize / numHeads;
   } else {
-    headDim = f.int('head_dim', headDimFallback === 'hidden/heads' ? undefined : headDimFallback);
+    headDim = f.int('head_dim', headDimFallback === 'hidden/heads' ? undefined : headDimFallback, CONFIG_LIMITS.headDim);
   }
   return {
-    vocabSize: f.int('vocab_size'),
+    vocabSize: f.int('vocab_size', undefined, CONFIG_LIMITS.vocab),
     hiddenSize,
-    intermediateSize: f.int('intermediate_size'),
-    numLayers: f.int('num_hidden_layers'),
+    intermediateSize: f.int('intermediate_size', undefined, CONFIG_LIMITS.intermediate),
+    numLayers: f.int('num_hidden_layers', undefined, CONFIG_LIMITS.layers),
     numHeads,
     numKvHeads,
     headDim,
@@ -420,15 +437,33 @@ export function resolveWeightPrefix(config: ModelConfig, tensorNames: Iterable<s
   if (!config.tieWordEmbeddings && !names.has(found.lmHead)) {
     throw new Error(`${where}: tie_word_embeddings is false but tensor "${found.lmHead}" is missing`);
   }
+  checkLayerCount(config.numLayers, names, found.prefix, where);
   return { ...config, weightPrefix: found.prefix, lmHeadName: found.lmHead };
 }
 
-/** Reads and parses a small JSON file of a model folder (config, tokenizer, generation config), bounded in size. */
-export function readJsonFile(path: string, maxBytes = 256 * 1024 * 1024): unknown {
-  const size = statSync(path).size;
-  if (size > maxBytes) throw new Error(`${path}: file has ${size} bytes, more than the ${maxBytes}-byte limit`);
+/**
+ * The checkpoint's layers must be the config's: a tensor of layer N >= num_hidden_layers would be
+ * dropped without a word (the model answers, wrongly). Indices are compared as numbers read from
+ * the names, never used to size anything.
+ */
+export function checkLayerCount(numLayers: number, tensorNames: Iterable<string>, prefix: string, where = 'checkpoint'): void {
+  const layerOf = new RegExp(`^${prefix.replace(/[.]/g, '\\.')}layers\\.(\\d+)\\.`);
+  let highest = -1;
+  let example = '';
+  for (const name of tensorNames) {
+    const m = layerOf.exec(name);
+    if (m && Number(m[1]) > highest) [highest, example] = [Number(m[1]), name];
+  }
+  if (highest >= numLayers) {
+    throw new Error(`${where}: tensor "${example}" is layer ${highest}, but config.json's num_hidden_layers is ${numLayers}: the checkpoint has more layers than its config (refusing to drop them)`);
+  }
+}
+
+/** Reads and parses a small JSON file of a model folder (config, tokenizer, generation config): a regular file, bounded in size. */
+export function readJsonFile(path: string, maxBytes: number = MAX_BYTES.config): unknown {
+  const text = readBoundedText(path, maxBytes);
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(text);
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
@@ -438,7 +473,7 @@ export function readJsonFile(path: string, maxBytes = 256 * 1024 * 1024): unknow
 export function readModelConfig(dir: string): ModelConfig {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw new Error(`${path} is missing: the model folder needs its config.json`);
-  const config = parseModelConfig(readJsonFile(path, 16 * 1024 * 1024), path);
+  const config = parseModelConfig(readJsonFile(path, MAX_BYTES.config), path);
   if (!SafetensorsCheckpoint.exists(dir)) return config;
   const checkpoint = SafetensorsCheckpoint.open(dir);
   try {

@@ -1,6 +1,7 @@
 // A model folder's tokenizer (tokenizer.json + tokenizer_config.json), its chat template,
 // a streaming detokenizer, and the EOS ids from config.json / generation_config.json.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { MAX_BYTES, readBoundedText } from './bounded-read.ts';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { Template } from '@huggingface/jinja';
@@ -113,31 +114,24 @@ function findChatTemplate(dir: string, config: Json): string | null {
     if (named) return named.template;
   }
   const jinjaPath = join(dir, 'chat_template.jinja');
-  if (existsSync(jinjaPath)) return readTextFile(jinjaPath);
+  if (existsSync(jinjaPath)) return readBoundedText(jinjaPath, MAX_BYTES.tokenizerConfig);
   const jsonPath = join(dir, 'chat_template.json');
   if (existsSync(jsonPath)) {
-    const json = readJsonFile(jsonPath);
+    const json = readJsonFile(jsonPath, MAX_BYTES.tokenizerConfig);
     if (isObject(json) && typeof json.chat_template === 'string') return json.chat_template;
     throw new Error(`${jsonPath}: field "chat_template" is missing or not a string`);
   }
   return null;
 }
 
-/** chat_template.jinja is plain text, read with a size bound like the JSON files. */
-function readTextFile(path: string, maxBytes = 16 * 1024 * 1024): string {
-  const size = statSync(path).size;
-  if (size > maxBytes) throw new Error(`${path}: file has ${size} bytes, more than the ${maxBytes}-byte limit`);
-  return readFileSync(path, 'utf8');
-}
-
 /** Loads DIR/tokenizer.json and DIR/tokenizer_config.json (and the chat template). */
 export function loadTokenizer(dir: string): LoadedTokenizer {
   const tokenizerPath = join(dir, 'tokenizer.json');
   if (!existsSync(tokenizerPath)) throw new Error(`${tokenizerPath} is missing: the model folder needs the tokenizer files`);
-  const tokenizerJson = readJsonFile(tokenizerPath);
+  const tokenizerJson = readJsonFile(tokenizerPath, MAX_BYTES.tokenizer);
   if (!isObject(tokenizerJson)) throw new Error(`${tokenizerPath}: expected a JSON object`);
   const configPath = join(dir, 'tokenizer_config.json');
-  const config = existsSync(configPath) ? readJsonFile(configPath) : {};
+  const config = existsSync(configPath) ? readJsonFile(configPath, MAX_BYTES.tokenizerConfig) : {};
   if (!isObject(config)) throw new Error(`${configPath}: expected a JSON object`);
   let tokenizer: Tokenizer;
   try {
@@ -209,7 +203,7 @@ export interface GenerationConfig {
 export function readGenerationConfig(dir: string): GenerationConfig {
   const path = join(dir, 'generation_config.json');
   if (!existsSync(path)) return { eosTokenIds: [] };
-  const json = readJsonFile(path, 1024 * 1024);
+  const json = readJsonFile(path, MAX_BYTES.config);
   if (!isObject(json)) throw new Error(`${path}: expected a JSON object`);
   const bad = (key: string, what: string) => new Error(`${path}: field "${key}" must be ${what} (got ${JSON.stringify(json[key])})`);
   const tokenId = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;

@@ -4,6 +4,7 @@
 //   <archive>/version, <archive>/byteorder (torch >= 2.1), .data/serialization_id (newer) ...
 // openTorchFile parses the pickle only; readTensorF32 reads one tensor's byte range on demand.
 import { bf16ToF32, f16ToF32 } from '../../hf/safetensors.ts';
+import { assertFinite } from '../../hf/finite.ts';
 import { openFileSource, ZipReader, type OpenSource, type ZipLimits } from './zip.ts';
 import { DTYPE_BYTES, unpickle, type PickleLimits, type PyValue, type TorchStorage, type TorchTensor } from './unpickle.ts';
 
@@ -55,6 +56,8 @@ export class TorchFile {
         const order = byteorder.size <= 16 ? Buffer.from(zip.read(byteorder.name)).toString('latin1') : '?';
         if (order !== 'little') throw new Error(`${path}: tensors are stored ${JSON.stringify(order)}-endian; only little-endian files are read`);
       }
+      // every DEFLATE entry within what its compressed bytes can honestly hold, before any inflating
+      for (const e of zip.entries()) zip.checkInflatable(e);
       const pkl = zip.entry(`${prefix}data.pkl`)!;
       const maxPickle = options.maxPickleBytes ?? DEFAULT_MAX_PICKLE_BYTES;
       if (pkl.size > maxPickle) throw new Error(`${zip.where(pkl.name)} is ${pkl.size} bytes, over the ${maxPickle}-byte limit`);
@@ -98,11 +101,15 @@ export class TorchFile {
         : t.dtype === 'float64' ? new Float64Array(raw.buffer, raw.byteOffset, span)
           : new Uint16Array(raw.buffer, raw.byteOffset, span);
     const dense = isContiguous(t.shape, t.stride) ? src : gather(src, t.shape, t.stride);
-    if (t.dtype === 'bfloat16') return bf16ToF32(dense as Uint16Array);
-    if (t.dtype === 'float16') return f16ToF32(dense as Uint16Array);
-    if (t.dtype === 'float64') return Float32Array.from(dense as Float64Array);
-    return dense.byteOffset === 0 && dense.length * 4 === dense.buffer.byteLength ? (dense as Float32Array) : Float32Array.from(dense as Float32Array);
+    return assertFinite(toF32(dense, t.dtype), this.path, what);
   }
+}
+
+function toF32(dense: Float32Array | Uint16Array | Float64Array, dtype: string): Float32Array {
+  if (dtype === 'bfloat16') return bf16ToF32(dense as Uint16Array);
+  if (dtype === 'float16') return f16ToF32(dense as Uint16Array);
+  if (dtype === 'float64') return Float32Array.from(dense as Float64Array);
+  return dense.byteOffset === 0 && dense.length * 4 === dense.buffer.byteLength ? (dense as Float32Array) : Float32Array.from(dense as Float32Array);
 }
 
 export function openTorchFile(path: string, options: TorchFileOptions = {}): TorchFile {

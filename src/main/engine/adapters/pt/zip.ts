@@ -8,7 +8,8 @@
 //
 // The file is opened only while reading (see `hold`), so a parsed archive can be kept around
 // without holding a file descriptor.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { openRegularFile } from '../../hf/bounded-read.ts';
 import * as zlib from 'node:zlib';
 
 /** Random access to a file's bytes; injectable so tests can count what is read. */
@@ -25,9 +26,10 @@ const IO_CHUNK = 1 << 30; // fs.readSync takes at most 2 GiB per call
 export const openFileSource: OpenSource = (path) => {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openRegularFile(path); // a FIFO or a device would block or never end
   } catch (e) {
-    throw new Error(`${path}: cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code ? `${path}: cannot open (${code})` : (e as Error).message);
   }
   return {
     size: fstatSync(fd).size,
@@ -59,12 +61,17 @@ export interface ZipLimits {
   maxEntries: number;
   /** Largest DEFLATE entry inflated in one piece (STORED entries are read by range). */
   maxInflatedBytes: number;
+  /** Largest inflated / compressed size ratio of a DEFLATE entry over MIN_INFLATE_ALLOWANCE bytes. */
+  maxInflateRatio: number;
 }
+
+const MIN_INFLATE_ALLOWANCE = 64 << 20;
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = {
   maxCentralDirectoryBytes: 256 << 20,
   maxEntries: 4 << 20,
   maxInflatedBytes: 1 << 30,
+  maxInflateRatio: 16,
 };
 
 const SIG_LOCAL = 0x04034b50;
@@ -142,9 +149,7 @@ export class ZipReader {
         if (begin === 0 && stop === e.size) checkCrc(out, e, this.path);
         return out;
       }
-      if (e.size > this.limits.maxInflatedBytes) {
-        throw new Error(`${this.where(name)} inflates to ${e.size} bytes, over the ${this.limits.maxInflatedBytes}-byte limit`);
-      }
+      this.checkInflatable(e);
       const packed = readExactly(src, start, e.compressedSize, this.where(name));
       let out: Uint8Array;
       try {
@@ -157,6 +162,20 @@ export class ZipReader {
       checkCrc(out, e, this.path);
       return out.subarray(begin, stop);
     });
+  }
+
+  /**
+   * A DEFLATE entry is inflated whole, so what it may inflate to is bounded by the bytes it
+   * actually has: at most maxInflateRatio times its compressed size (64 MiB allowed in any case),
+   * and never over maxInflatedBytes. Deflate can pack 1 GiB of zeros into 1 MB; float weights
+   * compress hardly at all. Checked when a file is opened, so a bomb is refused before any work.
+   */
+  checkInflatable(e: ZipEntry): void {
+    if (e.method === 0) return;
+    const allowed = Math.min(this.limits.maxInflatedBytes, Math.max(MIN_INFLATE_ALLOWANCE, e.compressedSize * this.limits.maxInflateRatio));
+    if (e.size > allowed) {
+      throw new Error(`${this.where(e.name)} inflates to ${e.size} bytes from ${e.compressedSize}, over the ${allowed}-byte limit for an entry of that size`);
+    }
   }
 
   /** "file: zip entry "name"", the start of every message about one entry. */
