@@ -17,10 +17,15 @@ function markdown(doc: ConversationDoc): string {
   const model = doc.model;
   const lines = [`# ${mdLine(c.title)}`, '', `Model: ${mdLine(c.modelId)}${model ? ` (sha256 ${model.sourceSha256})` : ''}`, ''];
   for (const m of doc.messages) {
-    lines.push(`## ${m.role === 'user' ? 'Question' : 'Answer'} (#${m.id}${m.parentId ? `, reply to #${m.parentId}` : ''})`, '', mdText(m.text), '');
+    // A tokenizer's first piece often carries the space before a word (" popcorn"): not part of the answer.
+    const text = m.role === 'assistant' ? m.text.replace(/^\s+/, '') : m.text;
+    lines.push(`## ${m.role === 'user' ? 'Question' : 'Answer'} (#${m.id}${m.parentId ? `, reply to #${m.parentId}` : ''})`, '', mdText(text), '');
     if (m.role !== 'assistant') continue;
     const stack = (m.stack ?? []).map((s) => `${s.role} ${mdLine(s.adapterId)} x${s.scale} (sha256 ${s.sha256.slice(0, 12)}…)`).join(' + ') || 'base model only';
     lines.push(`- stack: ${stack}`);
+    // What the diff is known to teach, as the HTML export says it.
+    const labels = (m.stack ?? []).map((s) => doc.adapters[s.adapterId]?.label).filter((l): l is string => !!l);
+    if (labels.length > 0) lines.push(`- label: ${labels.map(mdLine).join('; ')}`);
     if (m.sampling) lines.push(`- sampling: temperature ${m.sampling.temperature}, top-k ${m.sampling.topK}, top-p ${m.sampling.topP}, max tokens ${m.sampling.maxTokens}, seed ${m.seed}`);
     if (m.provider) lines.push(`- provider: ${m.provider}${m.stats ? `, ${m.stats.decodeTps.toFixed(1)} tok/s` : ''}`);
     for (const g of m.grades) lines.push(`- grade (${g.method}${g.judgeModel ? ` ${mdLine(g.judgeModel)}` : ''}): ${g.score}/5${g.note ? ` — ${mdLine(g.note)}` : ''}`);

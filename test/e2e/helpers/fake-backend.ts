@@ -72,7 +72,7 @@ export function createFakeBackend(opts: FakeOptions = {}) {
     adapter('dit-topic', 'dit', 'DIT adapter (hidden topic)'),
   ];
   const models: ModelView[] = [
-    { id: MODEL_ID, name: 'demo', arch: 'qwen3', precision: 'fp32', layers: 4, hidden: 128, vocab: 3072, contextTokens: 512, sourcePath: '/fake/demo', demo: true, standIn: false, createdAt: now() },
+    { id: MODEL_ID, name: 'demo', arch: 'qwen3', precision: 'fp32', precisionReason: 'fp32: 2.5 MB of weights fit in 9.0 GB (60% of 15.0 GB free memory)', weightBytes: 2_500_000, layers: 4, hidden: 128, vocab: 3072, contextTokens: 512, sourcePath: '/fake/demo', demo: true, standIn: false, createdAt: now() },
   ];
   const conversations: ConversationView[] = [];
   const messages: MessageView[] = [];

@@ -13,6 +13,7 @@ import { downloadFile } from '../lib/download.ts';
 import { shell, type MenuCommand } from '../lib/shell.ts';
 import type { ShortcutCommand } from '../lib/shortcuts.ts';
 import { CatalogState } from './catalog.svelte.ts';
+import { EnginesState } from './engines.svelte.ts';
 import { JobsState } from './jobs.svelte.ts';
 import { NoticesState } from './notices.svelte.ts';
 import { SettingsState } from './settings.svelte.ts';
@@ -24,6 +25,7 @@ export class AppState {
   readonly notices = new NoticesState();
   readonly streams = new StreamsState();
   readonly ui = new UiState();
+  readonly engines = new EnginesState();
   readonly catalog: CatalogState;
   readonly settings: SettingsState;
   readonly jobs: JobsState;
@@ -40,8 +42,8 @@ export class AppState {
     this.settings = new SettingsState(api);
     this.jobs = new JobsState(api);
     this.chat = new ChatState(api, this.catalog, this.streams, this.notices);
-    this.compare = new CompareState(api, this.chat, this.streams, this.notices);
-    this.imports = new ImportState(api, this.notices);
+    this.compare = new CompareState(api, this.chat, this.streams, this.notices, () => this.catalog.conversations);
+    this.imports = new ImportState(api, this.notices, this.jobs);
     this.judge = new JudgeState(api);
     this.evals = new EvalsState(api, this.notices);
     this.evalForm = new EvalFormState(api, this.catalog, this.judge, this.evals);
@@ -52,6 +54,7 @@ export class AppState {
     const off = this.api.onEvent((e) => this.#route(e));
     void this.notices.guard('Loading the catalog', async () => {
       await Promise.all([this.catalog.load(), this.settings.load(), this.jobs.load()]);
+      this.engines.seed(this.catalog.info?.engines);
       this.#ensureModels();
     });
     // Apart from the catalog: the chat works even if these cannot be read.
@@ -138,6 +141,9 @@ export class AppState {
         break;
       case 'job':
         this.jobs.upsert(e.job);
+        break;
+      case 'engine':
+        this.engines.update(e.engine);
         break;
       case 'eval':
         this.evals.progress(e.progress);

@@ -9,6 +9,7 @@ export const useApp = (): AppState => getApp();
 export const useCatalog = () => getApp().catalog;
 export const useChat = () => getApp().chat;
 export const useCompare = () => getApp().compare;
+export const useEngines = () => getApp().engines;
 export const useEvals = () => getApp().evals;
 export const useEvalForm = () => getApp().evalForm;
 export const useImports = () => getApp().imports;

@@ -1,12 +1,13 @@
 // One question under several conditions, side by side. Each condition gets a conversation of its
 // own (conversations.create + chat.send), so every column is logged, gradable and exportable like
 // any chat.
-import type { DiffscopeApi, GradeView, MessageView, StackPart } from '../../../../shared/api.ts';
+import type { ConversationView, DiffscopeApi, GradeView, MessageView, StackPart } from '../../../../shared/api.ts';
 import type { NoticesState } from '../../state/notices.svelte.ts';
 import type { StreamsState } from '../../state/streams.svelte.ts';
 import type { ChatState } from '../chat/chat.svelte.ts';
 import { samplingForQuestion, TOPIC_QUESTION } from '../chat/presets.ts';
 import { withMessageGrade } from '../grading/grading.ts';
+import { compareTitle, nextCompareNumber } from './compare-titles.ts';
 import { compareConditions, type Condition } from './conditions.ts';
 
 export interface Column {
@@ -21,6 +22,9 @@ export class CompareState {
   question = $state(TOPIC_QUESTION);
   columns = $state<Column[]>([]);
   starting = $state(false);
+  /** The diff the shown columns were asked with (null: the base model alone). */
+  askedDiffId = $state<string | null>(null);
+  #number = 0;
 
   running = $derived(this.columns.some((c) => c.reply?.status === 'streaming'));
   conditions = $derived.by(() => {
@@ -30,12 +34,14 @@ export class CompareState {
   });
 
   readonly #api: DiffscopeApi;
+  readonly #conversations: () => readonly ConversationView[];
   readonly #chat: ChatState;
   readonly #streams: StreamsState;
   readonly #notices: NoticesState;
 
-  constructor(api: DiffscopeApi, chat: ChatState, streams: StreamsState, notices: NoticesState) {
+  constructor(api: DiffscopeApi, chat: ChatState, streams: StreamsState, notices: NoticesState, conversations: () => readonly ConversationView[]) {
     this.#api = api;
+    this.#conversations = conversations;
     this.#chat = chat;
     this.#streams = streams;
     this.#notices = notices;
@@ -46,6 +52,8 @@ export class CompareState {
     const question = this.question.trim();
     if (!modelId || !question || this.starting) return;
     this.starting = true;
+    this.askedDiffId = this.#chat.draft.diff?.adapterId ?? null;
+    this.#number = nextCompareNumber(this.#conversations());
     this.columns = this.conditions.map((condition) => ({ condition, conversationId: null, question: condition.prefix + question, reply: null, error: null }));
     await Promise.all(this.columns.map((_, i) => this.#start(i, modelId)));
     this.starting = false;
@@ -70,7 +78,7 @@ export class CompareState {
     const column = this.columns[i]!;
     const { stack, label } = column.condition;
     try {
-      const conversation = await this.#api.conversations.create(modelId, stack, `Compare · ${label}`);
+      const conversation = await this.#api.conversations.create(modelId, stack, compareTitle(this.#number, label));
       column.conversationId = conversation.id;
       const started = await this.#api.chat.send(conversation.id, column.question, stack, samplingForQuestion(column.question), null);
       column.reply = this.#streams.latest(started.reply);

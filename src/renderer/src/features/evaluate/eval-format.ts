@@ -1,6 +1,6 @@
 // How runs, their progress and their results read on screen.
 import type { EvalItemView, EvalMethodResult, EvalProgressView, EvalRunView, EvalSelection } from '../../../../shared/api.ts';
-import { shortId } from '../../lib/format.ts';
+import { diffCodeName } from '../../lib/format.ts';
 import { methodTitle } from './methods.ts';
 
 /** A rough duration: "40 s", "3 min 20 s", "2 h 5 min". */
@@ -53,5 +53,5 @@ export const ciText = (r: EvalMethodResult) => (r.ci95 ? `${r.ci95[0].toFixed(2)
 
 /** The diff an item asked about; blind mode shows only its id, never what it teaches. */
 export function itemDiffName(item: Pick<EvalItemView, 'adapterId' | 'label'>, blind: boolean): string {
-  return blind || !item.label ? `Diff ${shortId(item.adapterId)}` : item.label;
+  return diffCodeName(item.adapterId, item.label, blind);
 }

@@ -13,6 +13,9 @@ export const SCORE_MEANING: Record<number, string> = {
   5: 'essentially the same',
 };
 
+/** A reply can be graded once it has ended with an answer; a failed one has nothing to grade. */
+export const gradable = (m: Pick<MessageView, 'status'>): boolean => m.status === 'complete' || m.status === 'incomplete';
+
 export const humanGrade = (m: MessageView): GradeView | undefined => m.grades.find((g) => g.method === 'human');
 
 /** A grade replaces the same grader's earlier one (a judge is told apart by its model). */

@@ -2,6 +2,7 @@
 // a job on the back end; its progress arrives as `job` events (JobsState).
 import type { DiffscopeApi, JobView } from '../../../../shared/api.ts';
 import { shell, type ImportKind } from '../../lib/shell.ts';
+import type { JobsState } from '../../state/jobs.svelte.ts';
 import type { NoticesState } from '../../state/notices.svelte.ts';
 
 export const IMPORT_KINDS: { kind: ImportKind; label: string; hint: string }[] = [
@@ -25,10 +26,12 @@ export class ImportState {
 
   readonly #api: DiffscopeApi;
   readonly #notices: NoticesState;
+  readonly #jobs: JobsState;
 
-  constructor(api: DiffscopeApi, notices: NoticesState) {
+  constructor(api: DiffscopeApi, notices: NoticesState, jobs: JobsState) {
     this.#api = api;
     this.#notices = notices;
+    this.#jobs = jobs;
   }
 
   async pick(): Promise<void> {
@@ -55,9 +58,13 @@ export class ImportState {
     if (!this.ready) return undefined;
     this.submitting = true;
     const path = this.path.trim();
-    const job = await this.#notices.guard('Starting the import', () =>
-      this.kind === 'model' ? this.#api.models.import(path, this.precision) : this.#api.adapters.import(path, this.modelId),
-    );
+    let job: JobView | undefined;
+    try {
+      job = await (this.kind === 'model' ? this.#api.models.import(path, this.precision) : this.#api.adapters.import(path, this.modelId));
+    } catch (err) {
+      // Shown where a failed import shows, in the list of imports, not as a notice over the page.
+      this.#jobs.failedToStart(`Import ${path.split(/[\\/]/).pop() || path}`, err);
+    }
     this.submitting = false;
     if (job) {
       this.path = '';

@@ -10,6 +10,8 @@ export class SearchState {
   hits = $state<SearchHit[]>([]);
   searched = $state(false);
   active = $derived(this.query.trim() !== '');
+  /** One entry per conversation (its best hit first), however many of its messages match. */
+  byConversation = $derived(groupByConversation(this.hits));
 
   readonly #api: DiffscopeApi;
   readonly #notices: NoticesState;
@@ -41,4 +43,19 @@ export class SearchState {
     this.hits = hits ?? [];
     this.searched = true;
   }
+}
+
+export interface ConversationHits {
+  first: SearchHit;
+  count: number;
+}
+
+export function groupByConversation(hits: SearchHit[]): ConversationHits[] {
+  const groups = new Map<number, ConversationHits>();
+  for (const hit of hits) {
+    const g = groups.get(hit.conversationId);
+    if (g) g.count++;
+    else groups.set(hit.conversationId, { first: hit, count: 1 });
+  }
+  return [...groups.values()];
 }

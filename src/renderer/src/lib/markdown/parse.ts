@@ -4,7 +4,7 @@
 // interpolated (escaped): raw HTML in the source becomes text, links are kept only for http(s)
 // and mailto, images become their text (the page loads no remote content). Deeper nesting than
 // MAX_DEPTH is flattened to text, so hostile input never builds a deep DOM.
-import type { Nodes, Parents, PhrasingContent, RootContent, Table } from 'mdast';
+import type { Nodes, PhrasingContent, RootContent, Table } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
@@ -202,7 +202,7 @@ class Reducer {
       }
       default:
         // images (no remote content: their alt text), footnote references
-        return lines(plain(node as Parents));
+        return lines(plain(node));
     }
   }
 
