@@ -5,10 +5,12 @@ import { MODULES, type ModuleName } from '../modules.ts';
 import { moduleKey, type LowRank, type LowRankModule } from './lowrank.ts';
 import { MAX_LAYERS } from './module-names.ts';
 import { assertFinite } from '../hf/finite.ts';
+import { regularFile } from '../hf/bounded-read.ts';
 
 export const OWN_FORMAT = 'diffscope-lowrank';
 
 export function readOwnLowRank(path: string): LowRank {
+  regularFile(path); // a FIFO would block the open below
   const file = SafetensorsFile.open(path);
   try {
     const modules = new Map<string, LowRankModule>();

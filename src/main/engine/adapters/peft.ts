@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } fr
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readJsonFile } from '../hf/config.ts';
-import { MAX_BYTES } from '../hf/bounded-read.ts';
+import { MAX_BYTES, regularFile } from '../hf/bounded-read.ts';
 import { SafetensorsFile, writeSafetensors, type FloatDtype, type TensorToWrite } from '../hf/safetensors.ts';
 import { HF_MODULE_PATH, MODULES, type ModuleName } from '../modules.ts';
 import { moduleKey, parseModuleKey, type LowRank, type LowRankModule, type StackEntry } from './lowrank.ts';
@@ -160,6 +160,7 @@ export function readPeft(dir: string): LowRank {
     }
     throw new Error(`${dir}: ${WEIGHTS_FILE} is missing`);
   }
+  regularFile(weightsPath); // a FIFO would block the open below
   const file = SafetensorsFile.open(weightsPath);
   try {
     const pairs = new Map<string, { path: string; layer: number; module: ModuleName; A?: string; B?: string }>();

@@ -1,9 +1,9 @@
 // config.json of a Hugging Face decoder checkpoint, normalised into one architecture-neutral shape.
 // (Type declared first so the builder and the reference can be written against it; parser below.)
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsCheckpoint } from './safetensors.ts';
-import { MAX_BYTES, readBoundedText } from './bounded-read.ts';
+import { MAX_BYTES, readBoundedText, regularFile } from './bounded-read.ts';
 
 /** Registry key of a supported architecture family. */
 export type ArchKey = 'qwen3' | 'llama' | 'gemma3';
@@ -475,6 +475,8 @@ export function readModelConfig(dir: string): ModelConfig {
   if (!existsSync(path)) throw new Error(`${path} is missing: the model folder needs its config.json`);
   const config = parseModelConfig(readJsonFile(path, MAX_BYTES.config), path);
   if (!SafetensorsCheckpoint.exists(dir)) return config;
+  // a FIFO or a device named *.safetensors would block or never end: plain files only
+  for (const f of readdirSync(dir)) if (f.endsWith('.safetensors') || f.endsWith('.safetensors.index.json')) regularFile(join(dir, f));
   const checkpoint = SafetensorsCheckpoint.open(dir);
   try {
     return resolveWeightPrefix(config, checkpoint.names(), dir);
