@@ -19,6 +19,8 @@ export interface Diffscope {
   /** The printed URL, with ?token= */
   url: string;
   origin: string;
+  /** The real back end's data folder (DIFFSCOPE_HOME), for a CLI command beside it. */
+  home?: string;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ async function startReal(): Promise<Diffscope> {
     kind: 'real',
     url,
     origin: new URL(url).origin,
+    home,
     close: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
