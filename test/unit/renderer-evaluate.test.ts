@@ -2,6 +2,7 @@
 // request, what each method needs, how progress and results read, the charts' geometry, grader
 // labels, the Judge settings' fields, and the export shortcut.
 import { test } from 'node:test';
+import { blindCode } from '../../src/renderer/src/lib/format.ts';
 import assert from 'node:assert/strict';
 import type { EvalMethodResult, EvalProgressView, EvalRunView, JudgeConfig } from '../../src/shared/api.ts';
 import { emptyEvalDraft, requestOf, runnableMethods, selectionOf } from '../../src/renderer/src/features/evaluate/eval-request.ts';
@@ -96,10 +97,11 @@ test('progress reads as done / total, speed and time left', () => {
   assert.equal(selectionText({}), 'every diff');
 });
 
-test('blind mode names an item by its diff id, never by its label', () => {
+test('blind mode names an item by its diff's blind code (as the sidebar does), never by its label', () => {
   assert.equal(itemDiffName({ adapterId: 'diff-abc123456789', label: 'Volcanoes' }, false), 'Volcanoes');
-  assert.equal(itemDiffName({ adapterId: 'diff-abc123456789', label: 'Volcanoes' }, true), 'Diff abc12345');
-  assert.equal(itemDiffName({ adapterId: 'diff-abc1', label: null }, false), 'Diff abc1');
+  assert.equal(itemDiffName({ adapterId: 'diff-abc123456789', label: 'Volcanoes' }, true), `Diff ${blindCode('diff-abc123456789')}`);
+  assert.notEqual(itemDiffName({ adapterId: 'topic/0012', label: 'Volcanoes' }, true), itemDiffName({ adapterId: 'topic/0013', label: 'Castles' }, true));
+  assert.equal(itemDiffName({ adapterId: 'diff-abc1', label: null }, false), 'Diff diff-abc1');
 });
 
 const result = (method: EvalMethodResult['method'], mean: number | null, ci: [number, number] | null, histogram: EvalMethodResult['histogram']): EvalMethodResult => ({
