@@ -2,7 +2,6 @@
 // request, what each method needs, how progress and results read, the charts' geometry, grader
 // labels, the Judge settings' fields, and the export shortcut.
 import { test } from 'node:test';
-import { blindCode } from '../../src/renderer/src/lib/format.ts';
 import assert from 'node:assert/strict';
 import type { EvalMethodResult, EvalProgressView, EvalRunView, JudgeConfig } from '../../src/shared/api.ts';
 import { emptyEvalDraft, requestOf, runnableMethods, selectionOf } from '../../src/renderer/src/features/evaluate/eval-request.ts';
@@ -10,6 +9,7 @@ import { methodTitle, methodUnavailable, METHODS } from '../../src/renderer/src/
 import { canResume, ciText, duration, isActive, itemDiffName, progressLine, selectionText, statusText } from '../../src/renderer/src/features/evaluate/eval-format.ts';
 import { histogramBars, maxCount, meanBars, yOf, type Box } from '../../src/renderer/src/features/evaluate/charts.ts';
 import { agreementSummary, graderName, judgeName, withGrade } from '../../src/renderer/src/features/grading/grading.ts';
+import { blindCode } from '../../src/renderer/src/lib/format.ts';
 import { fromJudgeFields, keyStatus, toJudgeFields } from '../../src/renderer/src/features/settings/judge.ts';
 import { shortcutOf, SHORTCUTS } from '../../src/renderer/src/lib/shortcuts.ts';
 
@@ -97,7 +97,7 @@ test('progress reads as done / total, speed and time left', () => {
   assert.equal(selectionText({}), 'every diff');
 });
 
-test('blind mode names an item by its diff's blind code (as the sidebar does), never by its label', () => {
+test('blind mode names an item by its diff’s blind code (as the sidebar does), never by its label', () => {
   assert.equal(itemDiffName({ adapterId: 'diff-abc123456789', label: 'Volcanoes' }, false), 'Volcanoes');
   assert.equal(itemDiffName({ adapterId: 'diff-abc123456789', label: 'Volcanoes' }, true), `Diff ${blindCode('diff-abc123456789')}`);
   assert.notEqual(itemDiffName({ adapterId: 'topic/0012', label: 'Volcanoes' }, true), itemDiffName({ adapterId: 'topic/0013', label: 'Castles' }, true));
