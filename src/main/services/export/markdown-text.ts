@@ -16,10 +16,25 @@ export function mdText(text: string): string {
       // a character reference could spell "<" or a scheme; "&" alone stays readable
       .replace(/&(?=#?[a-z0-9]+;)/gi, '&amp;')
       .replace(/</g, '&lt;')
-      // inline links and images "](dest", and reference definitions "[x]: dest"
-      .replace(/(\]\s*\(\s*)(\S*)/g, (all, open: string, dest: string) => (safeDestination(dest) ? all : `${open}#unsafe-link-removed`))
+      // inline links and images "](dest)", and reference definitions "[x]: dest"
+      .replace(/(\]\s*\(\s*)([^\s]*)/g, (all, open: string, rest: string) => {
+        const dest = inlineDestination(rest);
+        return safeDestination(dest) ? all : `${open}#unsafe-link-removed${rest.slice(dest.length)}`;
+      })
       .replace(/^(\s{0,3}\[[^\]\n]*\]:\s*)(\S*)/gm, (all, open: string, dest: string) => (safeDestination(dest) ? all : `${open}#unsafe-link-removed`))
   );
+}
+
+/** The destination at the start of `text` as CommonMark reads it: up to a ")" that closes no "(" of its own. */
+function inlineDestination(text: string): string {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') i++;
+    else if (c === '(') depth++;
+    else if (c === ')' && depth-- === 0) return text.slice(0, i);
+  }
+  return text;
 }
 
 /** One line of Markdown text (a heading, a list item, a table cell): newlines become spaces. */
