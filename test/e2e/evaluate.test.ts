@@ -238,8 +238,8 @@ describe('Evaluate and grade in Chromium', { skip }, () => {
     assert.deepEqual((await api<{ judge: unknown }>('grades:getJudge')).judge, { kind: 'local', modelId: model.id });
 
     await showView('Chat');
-    await section(/^Diffs/).getByRole('button').first().click();
-    await section(/^DIT adapters/).getByRole('button').first().click();
+    await section(/^Diffs/).getByRole('listitem').getByRole('button').first().click();
+    await section(/^DIT adapters/).getByRole('listitem').getByRole('button').first().click();
     await page.getByRole('button', { name: 'Hidden topic', exact: true }).click();
     const reply = page.locator('article[aria-label="Answer"]').last();
     await reply.getByRole('group', { name: 'Grade' }).waitFor({ timeout: 60_000 });

@@ -44,8 +44,8 @@ describe('screenshots of the main screens', { skip, timeout: 300_000 }, () => {
 
   test('set up a conversation worth showing', async () => {
     const adapters = await callApi<AdapterView[]>(page, app.origin, 'adapters:list', {});
-    if (adapters.some((a) => a.kind !== 'dit')) await section(/^Diffs/).getByRole('button').first().click();
-    if (adapters.some((a) => a.kind === 'dit')) await section(/^DIT adapters/).getByRole('button').first().click();
+    if (adapters.some((a) => a.kind !== 'dit')) await section(/^Diffs/).getByRole('listitem').getByRole('button').first().click();
+    if (adapters.some((a) => a.kind === 'dit')) await section(/^DIT adapters/).getByRole('listitem').getByRole('button').first().click();
     await page.getByRole('button', { name: 'Hidden topic', exact: true }).click();
     await graded();
     const trigger = page.getByRole('button', { name: 'Hidden topic, with trigger' });
@@ -69,7 +69,7 @@ describe('screenshots of the main screens', { skip, timeout: 300_000 }, () => {
     test(`${theme}: chat, compare, import, settings`, async () => {
       await callApi(page, app.origin, 'settings:set', { theme });
       await page.reload();
-      await section(/^Conversations/).getByRole('button').last().click();
+      await section(/^Conversations/).getByRole('listitem').getByRole('button').last().click();
       await graded();
       await page.locator('article[aria-label="Answer"]').last().getByRole('button', { name: 'Details' }).click();
       await shoot(`chat-${theme}`);
