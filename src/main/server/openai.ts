@@ -2,46 +2,70 @@
 //   GET  /v1/models                 base models, and each with its DIT adapter(s)
 //   POST /v1/chat/completions       streaming (SSE chunks) or not, with logprobs / top_logprobs
 // A model id names a stack: "<model>+<adapter>[*scale]+<adapter>..." (adapters in the catalog).
+// Answers come from the chat service, as the app's and the CLI's do; they are not logged (each
+// request stands alone, and clients such as remote evaluations keep their own records).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { engineRef } from '../catalog/index.ts';
-import type { StackRef } from '../engine/engine.ts';
 import type { PositionLogprobs } from '../engine/generate.ts';
+import type { StackPart } from '../../shared/api.ts';
 import type { Backend } from '../services/backend.ts';
-import { checkSource } from '../services/sources.ts';
+import { findModel } from '../services/lookup.ts';
 import { HttpError, readJson, sendJson } from './http-util.ts';
 import { sseWrite } from './sse.ts';
 import { loraModelEntries, namedLora } from './lora-routes.ts';
 
+/** The request fields the endpoint reads; any other field is refused (see unsupported()). */
 interface ChatRequest {
   model?: unknown;
   messages?: unknown;
   stream?: unknown;
   temperature?: unknown;
   top_p?: unknown;
+  top_k?: unknown; // vLLM's extension
+  repetition_penalty?: unknown; // vLLM's extension
   max_tokens?: unknown;
   max_completion_tokens?: unknown;
   seed?: unknown;
   stop?: unknown;
   logprobs?: unknown;
   top_logprobs?: unknown;
-  frequency_penalty?: unknown;
 }
 
-function parseModelId(backend: Backend, id: string): { modelId: string; dir: string; refs: StackRef[] } {
-  const [modelId, ...parts] = id.split('+');
-  const model = backend.ctx.catalog.models.get(modelId);
-  if (!model) throw new HttpError(404, `model "${modelId}" is not in the catalog`);
-  const refs = parts.map((p) => {
+const SUPPORTED = new Set(['model', 'messages', 'stream', 'temperature', 'top_p', 'top_k', 'repetition_penalty', 'max_tokens', 'max_completion_tokens', 'seed', 'stop', 'logprobs', 'top_logprobs']);
+/** Fields that change nothing here: who asks, and how a stream reports usage (it always does). */
+const IGNORED = new Set(['user', 'stream_options', 'store', 'metadata']);
+/** Settings the engine does not have, accepted only at the value that means "off". */
+const OFF_VALUES: Record<string, unknown> = { frequency_penalty: 0, presence_penalty: 0, n: 1 };
+const HINTS: Record<string, string> = {
+  frequency_penalty: ' (the engine has repetition_penalty, as vLLM names it)',
+  presence_penalty: ' (the engine has repetition_penalty, as vLLM names it)',
+  n: ' (one choice per request)',
+};
+
+/** A parameter this endpoint does not implement is refused, never silently ignored. */
+function unsupported(body: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(body)) {
+    if (SUPPORTED.has(key) || IGNORED.has(key) || value === undefined || value === null) continue;
+    if (key in OFF_VALUES && value === OFF_VALUES[key]) continue;
+    const hint = HINTS[key] ?? '';
+    throw new HttpError(400, `${key} is not supported by this endpoint${hint}; supported: ${[...SUPPORTED].join(', ')}`);
+  }
+}
+
+/** "<model>+<adapter>[*scale]+...": the model (id or name) and its stack of catalog adapters. */
+function parseModelId(backend: Backend, id: string): { modelId: string; stack: StackPart[] } {
+  const [modelRef, ...parts] = id.split('+');
+  const model = findModel(backend.ctx.catalog, modelRef);
+  if (!model) throw new HttpError(404, `model "${modelRef}" is not in the catalog`);
+  const stack = parts.map((p): StackPart => {
     const [adapterId, scaleText] = p.split('*');
     const a = backend.ctx.catalog.adapters.get(adapterId);
     if (!a) throw new HttpError(404, `adapter "${adapterId}" is not in the catalog`);
-    if (a.modelId !== modelId) throw new HttpError(400, `adapter "${adapterId}" belongs to model ${a.modelId}`);
     const scale = scaleText === undefined ? 1 : Number(scaleText);
     if (!Number.isFinite(scale)) throw new HttpError(400, `adapter "${adapterId}": scale "${scaleText}" is not a number`);
-    return { path: engineRef(a), scale, ...(a.kind === 'full' && a.rank ? { rank: a.rank } : {}) };
+    return { adapterId, scale, role: a.kind === 'dit' ? 'dit' : 'diff' };
   });
-  return { modelId, dir: model.libraryDir, refs };
+  return { modelId: model.id, stack };
 }
 
 const num = (v: unknown, name: string, fallback: number): number => {
@@ -85,27 +109,32 @@ export async function chatCompletions(backend: Backend, req: IncomingMessage, re
     if (typeof o.role !== 'string' || content === null) throw new HttpError(400, `messages[${i}] needs a role and text content`);
     return { role: o.role, content };
   });
+  unsupported(body as Record<string, unknown>);
   const named = namedLora(backend, body.model); // loaded through /v1/load_lora_adapter (lora-routes.ts)
-  const { modelId, dir, refs } = named ?? parseModelId(backend, body.model);
-  if (!named) for (const id of body.model.split('+').slice(1)) await checkSource(backend.ctx.catalog.adapters.get(id.split('*')[0])!);
+  const { modelId, stack } = named ? { modelId: named.modelId, stack: [] } : parseModelId(backend, body.model);
   const stop = typeof body.stop === 'string' ? [body.stop] : Array.isArray(body.stop) ? body.stop.map(String) : [];
   const topLogprobs = body.logprobs === true ? Math.min(20, Math.max(1, num(body.top_logprobs, 'top_logprobs', 1))) : undefined;
-  const options = {
+  const sampling = {
     maxTokens: Math.floor(num(body.max_completion_tokens ?? body.max_tokens, 'max_tokens', 256)),
-    stopStrings: stop,
-    logprobs: topLogprobs,
-    sampling: { temperature: num(body.temperature, 'temperature', 1), topP: num(body.top_p, 'top_p', 1), topK: 0, repetitionPenalty: 1, seed: Math.floor(num(body.seed, 'seed', 0)) },
+    stop,
+    temperature: num(body.temperature, 'temperature', 1),
+    topP: num(body.top_p, 'top_p', 1),
+    topK: Math.floor(num(body.top_k, 'top_k', 0)),
+    repetitionPenalty: num(body.repetition_penalty, 'repetition_penalty', 1),
+    seed: Math.floor(num(body.seed, 'seed', 0)),
   };
   const id = `chatcmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const stream = body.stream === true;
+  // Stack and budget errors reject here, before a streamed response has begun; tokens arrive
+  // later (from the engine's thread or process), after the opening chunk.
+  const answer = await backend.chat.answer({ modelId, messages, stack, files: named?.refs, sampling, logprobs: topLogprobs }, (_row, t) => {
+    if (stream) sseWrite(res, { id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta: { content: t.text }, finish_reason: null }] });
+  });
   if (stream) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     sseWrite(res, { id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
   }
-  const answer = backend.ctx.engines.ask(modelId, dir, [{ messages, stack: refs }], options, (_row, t) => {
-    if (stream) sseWrite(res, { id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta: { content: t.text }, finish_reason: null }] });
-  });
   res.on('close', () => {
     if (!res.writableFinished) answer.cancel(); // the client went away
   });

@@ -7,7 +7,7 @@ import { projectVersion } from '../paths.ts';
 import { inspectAdapter } from '../engine/adapters/inspect.ts';
 import { loadLowRank } from '../engine/adapters/load.ts';
 import { engineRef } from '../catalog/index.ts';
-import type { ApiEvent, DiffscopeRequests } from '../../shared/api.ts';
+import type { ApiEvent, DiffscopeRequests, Settings } from '../../shared/api.ts';
 import { ChatService } from './chat.ts';
 import { required, UserError, type Ctx } from './context.ts';
 import { EnginePool } from './engine-pool.ts';
@@ -38,6 +38,8 @@ export interface BackendOptions {
   recover?: boolean;
   /** Where API keys live (judge, remote engine); default: environment variables. The app passes its safeStorage store. */
   secrets?: SecretStore;
+  /** The engines' execution provider (the CLI's --provider); default: the one in the settings. */
+  provider?: Settings['provider'];
 }
 
 export interface Backend {
@@ -61,7 +63,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   let ctx: Ctx;
   const engines = new EnginePool(
     opts.engineHost ?? 'process',
-    () => ({ provider: readSettings(ctx).provider }),
+    () => ({ provider: opts.provider ?? readSettings(ctx).provider }),
     undefined,
     (engine) => emit({ type: 'engine', engine }),
   );

@@ -2,15 +2,39 @@
 // context. The reply row exists from the first moment (status 'streaming') and its text is saved
 // as it grows, so a crash leaves an 'incomplete' reply, never a corrupt one. Regenerate adds a
 // sibling reply; edit adds a sibling question with its own reply.
+// One-shot questions from the CLI and the OpenAI endpoint come here too: `ask` logs a new
+// conversation like any other, `answer` (the OpenAI endpoint, `ask --no-log`) only answers.
 import { randomInt } from 'node:crypto';
-import { engineRef, type Message, type Sampling, type StackItem } from '../catalog/index.ts';
-import type { StackRef } from '../engine/engine.ts';
+import type { Message, Sampling } from '../catalog/index.ts';
+import type { AskOptions, StackRef } from '../engine/engine.ts';
 import type { Answer } from '../engine/client.ts';
+import type { ChatMessage } from '../engine/hf/tokenizer.ts';
 import type { ChatStarted, MessageView, SamplingSettings, StackPart } from '../../shared/api.ts';
 import { required, UserError, type Ctx } from './context.ts';
-import { checkSource } from './sources.ts';
+import { resolveStack } from './lookup.ts';
 import { defaultSettings } from './settings.ts';
 import { messageView } from './views.ts';
+
+type OnToken = (row: number, t: { id: number; text: string }) => void;
+
+/** A question outside the chat UI: a conversation's turns and a stack of catalog adapters. */
+export interface OneShot {
+  modelId: string;
+  /** system / user / assistant turns, ending with the user's */
+  messages: ChatMessage[];
+  stack: StackPart[];
+  sampling: Partial<SamplingSettings>;
+  /** top-K log-probabilities of each position */
+  logprobs?: number;
+}
+
+/** `answer` only: what cannot be logged (a raw prompt, adapter files outside the catalog). */
+export interface Unlogged extends OneShot {
+  /** sent as is instead of `messages`, without the chat template */
+  prompt?: string;
+  /** adapter files that are not in the catalog, after the catalog stack */
+  files?: StackRef[];
+}
 
 const SAVE_EVERY_MS = 250;
 
@@ -27,21 +51,6 @@ export class ChatService {
     return { sampling, seed };
   }
 
-  /** Resolves the stack's adapters, checks their files and their fit with the model. */
-  private async resolveStack(modelId: string, stack: StackPart[]): Promise<{ items: StackItem[]; refs: StackRef[] }> {
-    const items: StackItem[] = [];
-    const refs: StackRef[] = [];
-    for (const part of stack) {
-      const a = required(this.ctx.catalog.adapters.get(part.adapterId), `adapter ${part.adapterId}`);
-      if (a.modelId !== modelId) throw new UserError(`adapter ${a.id} was imported for model ${a.modelId}, not ${modelId}`);
-      if (!Number.isFinite(part.scale)) throw new UserError(`adapter ${a.id}: scale must be a number`);
-      await checkSource(a);
-      items.push({ adapterId: a.id, sha256: a.source.sha256, scale: part.scale, role: part.role });
-      refs.push({ path: engineRef(a), scale: part.scale, ...(a.kind === 'full' && a.rank ? { rank: a.rank } : {}) });
-    }
-    return { items, refs };
-  }
-
   private view(m: Message): MessageView {
     return messageView(m, this.ctx.catalog.grades.forMessage(m.id));
   }
@@ -56,12 +65,20 @@ export class ChatService {
     }
   }
 
-  /** Starts a reply to `question` (a user message) and returns it at once. */
-  private async reply(question: Message, stack: StackPart[], patch: Partial<SamplingSettings> | null): Promise<MessageView> {
+  /**
+   * Starts a reply to `question` (a user message) and returns it at once, with the engine's
+   * answer (whose result settles after the reply row is finished).
+   */
+  private async reply(
+    question: Message,
+    stack: StackPart[],
+    patch: Partial<SamplingSettings> | null,
+    extra: { logprobs?: number; onToken?: OnToken } = {},
+  ): Promise<{ view: MessageView; answer: Answer }> {
     const { catalog } = this.ctx;
     const conversation = required(catalog.conversations.get(question.conversationId), `conversation ${question.conversationId}`);
     const model = required(catalog.models.get(conversation.modelId), `model ${conversation.modelId}`);
-    const { items, refs } = await this.resolveStack(model.id, stack);
+    const { items, refs } = await resolveStack(this.ctx, model.id, stack);
     this.checkBudget(model.id, patch);
     const { sampling, seed } = this.sampling(patch);
     const reply = catalog.messages.startReply({
@@ -84,8 +101,9 @@ export class ChatService {
       model.id,
       model.libraryDir,
       [{ messages: history, stack: refs }],
-      { maxTokens: sampling.maxTokens, stopStrings: sampling.stop, sampling: { ...sampling, seed } },
-      (_row, t) => {
+      { maxTokens: sampling.maxTokens, stopStrings: sampling.stop, sampling: { ...sampling, seed }, logprobs: extra.logprobs },
+      (row, t) => {
+        extra.onToken?.(row, t);
         text += t.text;
         this.ctx.emit({ type: 'token', messageId: reply.id, text: t.text });
         if (Date.now() - lastSave > SAVE_EVERY_MS) {
@@ -120,7 +138,7 @@ export class ChatService {
         this.settle(reply.id, done);
       },
     );
-    return this.view(reply);
+    return { view: this.view(reply), answer };
   }
 
   private settle(id: number, m: Message, loadMs?: number): void {
@@ -141,11 +159,45 @@ export class ChatService {
       if (p.conversationId !== conversationId) throw new UserError(`message ${parent} is not in conversation ${conversationId}`);
     }
     const modelId = catalog.conversations.get(conversationId)!.modelId;
-    await this.resolveStack(modelId, stack); // fail before writing anything
+    await resolveStack(this.ctx, modelId, stack); // fail before writing anything
     this.checkBudget(modelId, sampling);
     const userMessage = catalog.messages.add({ conversationId, parentId: parent, role: 'user', text });
-    const reply = await this.reply(userMessage, stack, sampling);
+    const { view: reply } = await this.reply(userMessage, stack, sampling);
     return { userMessage: this.view(userMessage), reply };
+  }
+
+  /**
+   * A one-shot question, logged: a new conversation holding the given turns, and a reply streamed
+   * into it as the chat UI's are (the CLI's `ask`).
+   */
+  async ask(q: OneShot, onToken?: OnToken): Promise<{ conversationId: number; replyId: number; answer: Answer }> {
+    const { catalog } = this.ctx;
+    required(catalog.models.get(q.modelId), `model ${q.modelId}`);
+    const last = q.messages.at(-1);
+    if (!last || last.role !== 'user') throw new UserError("the conversation must end with the user's turn");
+    const { items } = await resolveStack(this.ctx, q.modelId, q.stack); // fail before writing anything
+    this.checkBudget(q.modelId, q.sampling);
+    const title = last.content.replace(/\s+/g, ' ').trim().slice(0, 80);
+    const conversation = catalog.conversations.create({ modelId: q.modelId, title, stack: items });
+    let question: Message | undefined;
+    for (const m of q.messages) {
+      question = catalog.messages.add({ conversationId: conversation.id, parentId: question?.id ?? null, role: m.role as Message['role'], text: m.content });
+    }
+    this.ctx.emit({ type: 'catalog', what: 'conversations' });
+    const { view, answer } = await this.reply(question!, q.stack, q.sampling, { logprobs: q.logprobs, onToken });
+    return { conversationId: conversation.id, replyId: view.id, answer };
+  }
+
+  /** A one-shot question, not logged (the OpenAI endpoint, `ask --no-log`). */
+  async answer(q: Unlogged, onToken: OnToken = () => {}): Promise<Answer> {
+    const model = required(this.ctx.catalog.models.get(q.modelId), `model ${q.modelId}`);
+    const { refs } = await resolveStack(this.ctx, model.id, q.stack);
+    this.checkBudget(model.id, q.sampling);
+    const stack = [...refs, ...(q.files ?? [])];
+    const { sampling, seed } = this.sampling(q.sampling);
+    const options: AskOptions = { maxTokens: sampling.maxTokens, stopStrings: sampling.stop, sampling: { ...sampling, seed }, logprobs: q.logprobs };
+    const row = q.prompt !== undefined ? { prompt: q.prompt, stack } : { messages: q.messages, stack };
+    return this.ctx.engines.ask(model.id, model.libraryDir, [row], options, onToken);
   }
 
   async stop(replyId: number): Promise<void> {
@@ -164,7 +216,7 @@ export class ChatService {
     const question = catalog.messages.get(old.parentId)!;
     const sameStack = (old.stack ?? []).map(({ adapterId, scale, role }) => ({ adapterId, scale, role }));
     const base: Partial<SamplingSettings> = old.sampling ? { ...old.sampling, seed: null } : {};
-    return this.reply(question, stack ?? sameStack, { ...base, ...(sampling ?? {}) });
+    return (await this.reply(question, stack ?? sameStack, { ...base, ...(sampling ?? {}) })).view;
   }
 
   async edit(userMessageId: number, text: string): Promise<ChatStarted> {
@@ -177,7 +229,7 @@ export class ChatService {
     const patch = lastReply?.sampling ? { ...lastReply.sampling, seed: null } : null;
     this.checkBudget(catalog.conversations.get(old.conversationId)!.modelId, patch);
     const userMessage = catalog.messages.add({ conversationId: old.conversationId, parentId: old.parentId, role: 'user', text });
-    const reply = await this.reply(userMessage, stack, patch);
+    const { view: reply } = await this.reply(userMessage, stack, patch);
     return { userMessage: this.view(userMessage), reply };
   }
 

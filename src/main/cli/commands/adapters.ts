@@ -6,25 +6,10 @@ import { fits } from '../../engine/adapters/validate.ts';
 import type { StackEntry } from '../../engine/adapters/lowrank.ts';
 import { knownBaseShapes } from '../../engine/known-shapes.ts';
 import { listManifests } from '../../engine/library.ts';
-import { int, parse, pathWithScale } from '../args.ts';
-import { listAdapters } from './catalog.ts';
+import { int, pathWithScale } from '../args.ts';
 
-export async function adaptersCommand(args: string[]): Promise<void> {
-  const [sub, ...rest] = args;
-  if (sub === 'inspect') return inspect(rest);
-  if (sub === 'export') return exportPeft(rest);
-  if (sub === undefined || sub === 'list' || sub.startsWith('--')) return listAdapters(sub === 'list' ? rest : args);
-  throw new Error('usage: diffscope adapters inspect PATH[#INDEX] [--json] | adapters export --diff PATH[#INDEX][:SCALE] --dit PATH[:SCALE] --out DIR');
-}
-
-async function inspect(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, {
-    json: { type: 'boolean', default: false },
-    rank: { type: 'string' },
-    base: { type: 'string' },
-  });
-  if (positionals.length !== 1) throw new Error('usage: diffscope adapters inspect PATH[#INDEX] [--json] [--base HF_DIR --rank K]');
-  const lr = loadLowRank(positionals[0], { base: values.base, rank: values.rank ? int(values.rank, '--rank', 0) : undefined });
+export async function inspectCommand(path: string, values: { json?: boolean; rank?: string; base?: string }): Promise<void> {
+  const lr = loadLowRank(path, { base: values.base, rank: values.rank ? int(values.rank, '--rank', 0) : undefined });
   const info = inspectAdapter(lr);
   const candidates = [
     ...listManifests().map((m) => ({ name: `${m.id} (library)`, base: m })),
@@ -56,18 +41,11 @@ function summariseModules(names: string[]): string {
   return kinds.join(', ');
 }
 
-async function exportPeft(args: string[]): Promise<void> {
-  const { values } = parse(args, {
-    diff: { type: 'string', multiple: true, default: [] },
-    dit: { type: 'string' },
-    out: { type: 'string' },
-    'base-model': { type: 'string', default: '' },
-  });
-  if (!values.out) throw new Error('--out DIR is required');
-  const refs = [...values.diff.map((d) => pathWithScale(d, '--diff')), ...(values.dit ? [pathWithScale(values.dit, '--dit')] : [])];
+export async function exportCommand(values: { diff?: string[]; dit?: string; out: string; baseModel: string }): Promise<void> {
+  const refs = [...(values.diff ?? []).map((d) => pathWithScale(d, '--diff')), ...(values.dit ? [pathWithScale(values.dit, '--dit')] : [])];
   if (refs.length === 0) throw new Error('nothing to export: give --diff and/or --dit');
   const stack: StackEntry[] = refs.map((r) => ({ adapter: loadLowRank(r.path), scale: r.scale }));
-  writePeft(values.out, stack, { baseModel: values['base-model'] });
+  writePeft(values.out, stack, { baseModel: values.baseModel });
   const rank = stack.reduce((a, s) => a + s.adapter.rank, 0);
   console.log(`wrote ${values.out}: one rank-${rank} PEFT adapter (${refs.map((r) => `${r.path} x${r.scale}`).join(' + ')})`);
 }

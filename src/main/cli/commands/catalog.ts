@@ -1,7 +1,7 @@
 // `diffscope models`, `diffscope adapters [list]`, `diffscope conversations`: the catalog as tables or JSON.
 import type { AdapterFilter } from '../../../shared/api.ts';
 import { withBackend } from '../backend.ts';
-import { int, parse } from '../args.ts';
+import { int } from '../args.ts';
 
 function table(rows: string[][]): string {
   rows = rows.map((r) => r.map((c) => (c ?? '').replace(/\s*\n\s*/g, ' / ')));
@@ -9,23 +9,23 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-export async function modelsCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, { json: { type: 'boolean', default: false } });
+export async function modelsCommand(values: { json?: boolean }): Promise<void> {
   const models = await withBackend((b) => b.requests.models.list());
   if (values.json) return console.log(JSON.stringify(models));
   if (models.length === 0) return console.log('no models yet: diffscope import model DIR');
   console.log(table([['ID', 'ARCH', 'PRECISION', 'LAYERS', 'SOURCE'], ...models.map((m) => [m.id, m.arch, m.precision, String(m.layers), m.standIn ? `${m.sourcePath} (random-weight stand-in)` : m.sourcePath])]));
 }
 
-export async function listAdapters(args: string[]): Promise<void> {
-  const { values } = parse(args, {
-    json: { type: 'boolean', default: false },
-    split: { type: 'string' },
-    kind: { type: 'string' },
-    model: { type: 'string' },
-    tag: { type: 'string' },
-    limit: { type: 'string' },
-  });
+export interface ListAdaptersOptions {
+  json?: boolean;
+  split?: string;
+  kind?: string;
+  model?: string;
+  tag?: string;
+  limit?: string;
+}
+
+export async function listAdapters(values: ListAdaptersOptions): Promise<void> {
   const filter: AdapterFilter = {};
   if (values.split) filter.split = values.split as AdapterFilter['split'];
   if (values.kind) filter.kind = values.kind as AdapterFilter['kind'];
@@ -43,8 +43,7 @@ export async function listAdapters(args: string[]): Promise<void> {
   );
 }
 
-export async function conversationsCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, { json: { type: 'boolean', default: false } });
+export async function conversationsCommand(values: { json?: boolean }): Promise<void> {
   const list = await withBackend((b) => b.requests.conversations.list());
   if (values.json) return console.log(JSON.stringify(list));
   if (list.length === 0) return console.log('no conversations yet');

@@ -6,12 +6,11 @@ import { EngineClient } from '../../engine/client.ts';
 import type { AskRow } from '../../engine/engine.ts';
 import { ensureDemo } from '../../services/eval/demo.ts';
 import { TOPIC_QUESTION } from '../../services/eval/methods.ts';
-import { int, parse } from '../args.ts';
+import { int } from '../args.ts';
 import { withBackend } from '../backend.ts';
-import { showJobs } from './import.ts';
+import { showJobs } from '../jobs.ts';
 
-export async function demoCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, { n: { type: 'string' } });
+export async function demoCommand(values: { n?: string }): Promise<void> {
   const n = Math.max(1, int(values.n, '--n', 3));
   const { dir, dit, diffs } = await withBackend(async (b) => {
     const off = showJobs(b); // a new data folder imports the demo first

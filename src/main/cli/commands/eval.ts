@@ -7,41 +7,44 @@ import type { EvalEngineChoice, EvalExportFormat, EvalMethod, EvalRequest, EvalR
 import type { Backend } from '../../services/backend.ts';
 import { demoRequest, ensureDemo } from '../../services/eval/demo.ts';
 import { exportEvalRun } from '../../services/export.ts';
-import { int, parse } from '../args.ts';
+import { requireModel } from '../../services/lookup.ts';
+import { int } from '../args.ts';
 import { withBackend } from '../backend.ts';
 import { progressBar } from '../progress.ts';
-import { showJobs } from './import.ts';
+import { showJobs } from '../jobs.ts';
 
 const METHODS: EvalMethod[] = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom'];
 
-export async function evalCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, {
-    model: { type: 'string' },
-    dit: { type: 'string' },
-    split: { type: 'string' },
-    tag: { type: 'string' },
-    experiment: { type: 'string' },
-    diffs: { type: 'string' },
-    limit: { type: 'string' },
-    methods: { type: 'string', default: 'dit,base,trigger' },
-    question: { type: 'string' },
-    custom: { type: 'string' },
-    judge: { type: 'string' },
-    'judge-model': { type: 'string' },
-    batch: { type: 'string' },
-    'max-tokens': { type: 'string' },
-    seed: { type: 'string' },
-    engine: { type: 'string', default: 'local' },
-    'remote-model': { type: 'string' },
-    'lora-dir': { type: 'string' },
-    resume: { type: 'string' },
-    list: { type: 'boolean', default: false },
-    demo: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    json: { type: 'boolean', default: false },
-  });
+/** The options of `diffscope eval`, as program.ts declares them. */
+export interface EvalOptions {
+  model?: string;
+  dit?: string;
+  split?: string;
+  tag?: string;
+  experiment?: string;
+  diffs?: string;
+  limit?: string;
+  methods: string;
+  question?: string;
+  custom?: string;
+  judge?: string;
+  judgeModel?: string;
+  batch?: string;
+  maxTokens?: string;
+  seed?: string;
+  engine: string;
+  remoteModel?: string;
+  loraDir?: string;
+  resume?: string;
+  list?: boolean;
+  demo?: boolean;
+  out?: string;
+  json?: boolean;
+}
+
+export async function evalCommand(values: EvalOptions): Promise<void> {
   await withBackend(async (b) => {
-    if (values.list) return listRuns(b, values.json);
+    if (values.list) return listRuns(b, values.json ?? false);
     let runId: number;
     if (values.resume !== undefined) {
       runId = b.evals.resume(int(values.resume, '--resume', 0)).id;
@@ -60,53 +63,51 @@ export async function evalCommand(args: string[]): Promise<void> {
     }
     if (values.demo && values.json) console.log(JSON.stringify(demoJson(run)));
     else if (values.json) console.log(JSON.stringify(run, null, 2));
-    else printTable(run, values.demo);
+    else printTable(run, values.demo ?? false);
     if (run.run.status === 'failed') throw new Error(`eval run ${runId} failed: ${run.run.error}`);
     if (run.run.status === 'paused') process.stderr.write(`paused: resume with \`diffscope eval --resume ${runId}\`\n`);
   });
 }
 
-type Values = Record<string, string | boolean | undefined>;
-
-function judgeOf(b: Backend, v: Values): JudgeConfig | null {
-  const judge = v.judge as string | undefined;
+function judgeOf(b: Backend, v: EvalOptions): JudgeConfig | null {
+  const judge = v.judge;
   if (judge === undefined) return b.grading.judgeConfig(); // the one set in the app, else lexical
   if (judge === 'lexical') return null;
   if (judge.startsWith('local:')) return { kind: 'local', modelId: judge.slice('local:'.length) };
   if (!/^https?:\/\//.test(judge)) throw new Error(`--judge ${judge}: expected lexical, local:MODEL_ID or an OpenAI-compatible base URL`);
-  if (!v['judge-model']) throw new Error('--judge URL needs --judge-model NAME (the model to ask there); its key comes from DIFFSCOPE_JUDGE_KEY');
-  return { kind: 'openai', baseUrl: judge, model: v['judge-model'] as string };
+  if (!v.judgeModel) throw new Error('--judge URL needs --judge-model NAME (the model to ask there); its key comes from DIFFSCOPE_JUDGE_KEY');
+  return { kind: 'openai', baseUrl: judge, model: v.judgeModel };
 }
 
-function engineOf(v: Values): EvalEngineChoice {
-  const engine = v.engine as string;
+function engineOf(v: EvalOptions): EvalEngineChoice {
+  const engine = v.engine;
   if (engine === 'local') return { kind: 'local' };
   if (!engine.startsWith('openai:')) throw new Error(`--engine ${engine}: expected local or openai:URL`);
-  return { kind: 'openai', baseUrl: engine.slice('openai:'.length), model: v['remote-model'] as string | undefined, loraDir: v['lora-dir'] as string | undefined };
+  return { kind: 'openai', baseUrl: engine.slice('openai:'.length), model: v.remoteModel, loraDir: v.loraDir };
 }
 
-function request(b: Backend, v: Values): EvalRequest {
+function request(b: Backend, v: EvalOptions): EvalRequest {
   if (!v.model) throw new Error('--model ID is required (see `diffscope models`), or --demo, or --resume RUN_ID');
-  const methods = (v.methods as string).split(',').map((m) => m.trim()) as EvalMethod[];
+  const methods = v.methods.split(',').map((m) => m.trim()) as EvalMethod[];
   for (const m of methods) if (!METHODS.includes(m)) throw new Error(`--methods: unknown method "${m}" (${METHODS.join(', ')})`);
-  const opt = (name: string) => (v[name] === undefined ? undefined : int(v[name] as string, `--${name}`, 0));
+  const opt = (value: string | undefined, flag: string) => (value === undefined ? undefined : int(value, flag, 0));
   return {
-    modelId: v.model as string,
-    ditAdapterId: (v.dit as string | undefined) ?? null,
+    modelId: requireModel(b.ctx.catalog, v.model).id, // an id, or a name shown for it
+    ditAdapterId: v.dit ?? null,
     selection: {
       split: v.split as 'train' | 'test' | undefined,
-      tag: v.tag as string | undefined,
-      experiment: v.experiment as string | undefined,
-      adapterIds: v.diffs ? (v.diffs as string).split(',').map((s) => s.trim()) : undefined,
-      limit: opt('limit'),
+      tag: v.tag,
+      experiment: v.experiment,
+      adapterIds: v.diffs ? v.diffs.split(',').map((s) => s.trim()) : undefined,
+      limit: opt(v.limit, '--limit'),
     },
     methods,
     judge: judgeOf(b, v),
-    batch: opt('batch'),
-    question: v.question as string | undefined,
-    maxTokens: opt('max-tokens'),
-    customQuestion: v.custom as string | undefined,
-    seed: opt('seed'),
+    batch: opt(v.batch, '--batch'),
+    question: v.question,
+    maxTokens: opt(v.maxTokens, '--max-tokens'),
+    customQuestion: v.custom,
+    seed: opt(v.seed, '--seed'),
     engine: engineOf(v),
   };
 }

@@ -3,19 +3,13 @@
 import { writeFileSync } from 'node:fs';
 import type { EvalExportFormat, ExportedFile, ExportFormat } from '../../../shared/api.ts';
 import { exportConversation, exportConversations, exportEvalRun } from '../../services/export.ts';
-import { int, parse } from '../args.ts';
+import { int } from '../args.ts';
 import { withBackend } from '../backend.ts';
 
 const CONVERSATION_FORMATS: ExportFormat[] = ['md', 'json', 'html', 'jsonl'];
 const EVAL_FORMATS: EvalExportFormat[] = ['csv', 'json', 'md', 'html'];
 
-export async function exportCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, {
-    format: { type: 'string' },
-    out: { type: 'string' },
-    all: { type: 'boolean', default: false },
-    eval: { type: 'string' },
-  });
+export async function exportCommand(conversation: string | undefined, values: { format?: string; out?: string; all?: boolean; eval?: string }): Promise<void> {
   const file = await withBackend(async (b): Promise<ExportedFile> => {
     if (values.eval !== undefined) {
       const format = (values.format ?? 'md') as EvalExportFormat;
@@ -26,10 +20,10 @@ export async function exportCommand(args: string[]): Promise<void> {
       if (values.format && values.format !== 'jsonl') throw new Error('--all exports JSONL (one conversation per line)');
       return exportConversations(b.ctx, null);
     }
-    if (positionals.length !== 1) throw new Error('export takes one CONVERSATION_ID (see `diffscope conversations`), or --all, or --eval RUN_ID');
+    if (conversation === undefined) throw new Error('export takes one CONVERSATION_ID (see `diffscope conversations`), or --all, or --eval RUN_ID');
     const format = (values.format ?? 'md') as ExportFormat;
     if (!CONVERSATION_FORMATS.includes(format)) throw new Error(`--format ${format}: a conversation exports as ${CONVERSATION_FORMATS.join(', ')}`);
-    return exportConversation(b.ctx, int(positionals[0], 'CONVERSATION_ID', 0), format);
+    return exportConversation(b.ctx, int(conversation, 'CONVERSATION_ID', 0), format);
   });
   if (values.out) {
     writeFileSync(values.out, file.content);

@@ -6,17 +6,12 @@ import { join } from 'node:path';
 import { createBackend } from '../../services/backend.ts';
 import { newToken } from '../../server/auth.ts';
 import { startServer } from '../../server/server.ts';
-import { int, parse } from '../args.ts';
+import { int } from '../args.ts';
 import { PROJECT_ROOT } from '../../paths.ts';
 
 const RENDERER = join(PROJECT_ROOT, 'out', 'renderer');
 
-export async function serveCommand(args: string[]): Promise<void> {
-  const { values } = parse(args, {
-    port: { type: 'string', default: '4817' },
-    host: { type: 'string', default: '127.0.0.1' },
-    open: { type: 'boolean', default: false },
-  });
+export async function serveCommand(values: { port: string; host: string; open?: boolean }): Promise<void> {
   const staticDir = existsSync(join(RENDERER, 'index.html')) ? RENDERER : null;
   if (!staticDir) process.stderr.write('note: no renderer build in out/renderer (run `npm run build`); serving the API only\n');
   process.stderr.write('opening the catalog...\n');

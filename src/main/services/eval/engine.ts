@@ -3,11 +3,11 @@
 //   local: this machine's engine, all rows in ONE run with per-row LoRA inputs (engine-pool ask);
 //   openai: a server with runtime LoRA loading (vLLM), see remote.ts.
 import type { StackPart } from '../../../shared/api.ts';
-import { engineRef, type Model } from '../../catalog/index.ts';
+import type { Model } from '../../catalog/index.ts';
 import type { Answer } from '../../engine/client.ts';
 import type { StackRef } from '../../engine/engine.ts';
-import { required, UserError, type Ctx } from '../context.ts';
-import { checkSource } from '../sources.ts';
+import type { Ctx } from '../context.ts';
+import { resolveStack } from '../lookup.ts';
 
 export interface EvalRow {
   prompt: string; // one user turn, through the model's chat template
@@ -33,19 +33,7 @@ export class Cancelled extends Error {
 /** Catalog adapters -> the engine's stack references, each file checked once per engine. */
 export function stackResolver(ctx: Ctx, model: Model) {
   const checked = new Set<string>();
-  return async (stack: StackPart[]): Promise<StackRef[]> => {
-    const refs: StackRef[] = [];
-    for (const part of stack) {
-      const a = required(ctx.catalog.adapters.get(part.adapterId), `adapter ${part.adapterId}`);
-      if (a.modelId !== model.id) throw new UserError(`adapter ${a.id} was imported for model ${a.modelId}, not ${model.id}`);
-      if (!checked.has(a.id)) {
-        await checkSource(a);
-        checked.add(a.id);
-      }
-      refs.push({ path: engineRef(a), scale: part.scale, ...(a.kind === 'full' && a.rank ? { rank: a.rank } : {}) });
-    }
-    return refs;
-  };
+  return async (stack: StackPart[]): Promise<StackRef[]> => (await resolveStack(ctx, model.id, stack, checked)).refs;
 }
 
 export function localEngine(ctx: Ctx, model: Model): EvalEngine {

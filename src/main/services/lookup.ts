@@ -1,0 +1,73 @@
+// Catalog lookups that every entry point shares (chat, evaluations, the OpenAI endpoint, the CLI):
+// a model by id or by the name shown for it, and a stack of catalog adapters resolved for the
+// engine, each file checked against its fingerprint before use.
+import { resolve } from 'node:path';
+import { engineRef, modelFromManifest, type Catalog, type Model, type StackItem } from '../catalog/index.ts';
+import type { StackRef } from '../engine/engine.ts';
+import { readManifest } from '../engine/library.ts';
+import type { StackPart } from '../../shared/api.ts';
+import { required, UserError, type Ctx } from './context.ts';
+import { checkSource } from './sources.ts';
+
+/**
+ * A model by its id, or by its name (`base-model`, `Qwen/Qwen3-0.6B`) when exactly one model
+ * has that name; undefined when none matches. Two imports of one checkpoint (fp32 and fp16)
+ * share a name: the error then lists their ids.
+ */
+export function findModel(catalog: Catalog, ref: string): Model | undefined {
+  const byId = catalog.models.get(ref);
+  if (byId) return byId;
+  const all = catalog.models.list();
+  let named = all.filter((m) => m.name === ref);
+  if (named.length === 0) named = all.filter((m) => m.name.toLowerCase() === ref.toLowerCase());
+  if (named.length > 1) throw new UserError(`model name "${ref}" is ambiguous: give one of the ids ${named.map((m) => m.id).join(', ')}`);
+  return named[0];
+}
+
+/** findModel, or a one-line error that says where the ids are listed. */
+export function requireModel(catalog: Catalog, ref: string): Model {
+  const m = findModel(catalog, ref);
+  if (!m) throw new UserError(`model "${ref}" is not in the catalog (see \`diffscope models\`)`);
+  return m;
+}
+
+/**
+ * A model folder already in the library (imported by the engine alone, as tests and older
+ * versions did) gets its catalog row, so that what is asked of it can be logged.
+ */
+export function catalogLibraryModel(ctx: Pick<Ctx, 'catalog' | 'emit'>, dir: string): Model {
+  const manifest = readManifest(dir);
+  if (!ctx.catalog.models.get(manifest.id)) {
+    ctx.catalog.models.put(modelFromManifest(manifest, resolve(dir)));
+    ctx.emit({ type: 'catalog', what: 'models' });
+  }
+  return ctx.catalog.models.get(manifest.id)!;
+}
+
+export interface ResolvedStack {
+  /** what a reply records: adapter, its sha256 at import, scale, role */
+  items: StackItem[];
+  /** what the engine loads */
+  refs: StackRef[];
+}
+
+/**
+ * Catalog adapters -> the engine's stack: each adapter must exist, belong to `modelId` and still
+ * be the file it was at import. `checked` (one per evaluation run) avoids re-checking a file.
+ */
+export async function resolveStack(ctx: Pick<Ctx, 'catalog'>, modelId: string, stack: StackPart[], checked?: Set<string>): Promise<ResolvedStack> {
+  const items: StackItem[] = [];
+  const refs: StackRef[] = [];
+  for (const part of stack) {
+    const a = required(ctx.catalog.adapters.get(part.adapterId), `adapter ${part.adapterId}`);
+    if (a.modelId !== modelId) throw new UserError(`adapter ${a.id} was imported for model ${a.modelId}, not ${modelId}`);
+    if (!Number.isFinite(part.scale)) throw new UserError(`adapter ${a.id}: scale must be a number`);
+    if (!checked?.has(a.id)) {
+      await checkSource(a);
+      checked?.add(a.id);
+    }
+    items.push({ adapterId: a.id, sha256: a.source.sha256, scale: part.scale, role: part.role });
+    refs.push({ path: engineRef(a), scale: part.scale, ...(a.kind === 'full' && a.rank ? { rank: a.rank } : {}) });
+  }
+  return { items, refs };
+}
