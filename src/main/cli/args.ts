@@ -1,10 +1,5 @@
-// Small helpers over node:util parseArgs so that every command reads numbers the same way.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  return parseArgs({ args, options, allowPositionals: true, strict: true });
-}
-
+// Small helpers so that every command reads numbers and PATH[:SCALE] arguments the same way
+// (the options themselves are declared in program.ts).
 export function num(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);

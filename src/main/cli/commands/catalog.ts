@@ -13,7 +13,8 @@ export async function modelsCommand(values: { json?: boolean }): Promise<void> {
   const models = await withBackend((b) => b.requests.models.list());
   if (values.json) return console.log(JSON.stringify(models));
   if (models.length === 0) return console.log('no models yet: diffscope import model DIR');
-  console.log(table([['ID', 'ARCH', 'PRECISION', 'LAYERS', 'SOURCE'], ...models.map((m) => [m.id, m.arch, m.precision, String(m.layers), m.standIn ? `${m.sourcePath} (random-weight stand-in)` : m.sourcePath])]));
+  // --model takes the id or, where no other model shares it, the name
+  console.log(table([['ID', 'NAME', 'ARCH', 'PRECISION', 'LAYERS', 'SOURCE'], ...models.map((m) => [m.id, m.name, m.arch, m.precision, String(m.layers), m.standIn ? `${m.sourcePath} (random-weight stand-in)` : m.sourcePath])]));
 }
 
 export interface ListAdaptersOptions {
