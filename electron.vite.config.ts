@@ -43,6 +43,7 @@ export default defineConfig({
           worker: src('main/engine/worker.ts'),
           'engine-process': src('main/engine/process.ts'),
           'check-worker': src('main/engine/adapters/check-worker.ts'), // adapters/off-thread.ts
+          'convert-worker': src('main/engine/build/convert-worker.ts'),
         },
         output: {
           entryFileNames: '[name].js',

@@ -44,7 +44,7 @@ export interface DiffscopeRequests {
   models: {
     list(): Promise<ModelView[]>;
     /** A Hugging Face model folder; runs as a job (progress arrives as `job` events). */
-    import(path: string, precision: 'fp32' | 'fp16'): Promise<JobView>;
+    import(path: string, precision: 'fp32' | 'fp16' | 'int8' | 'int4' | 'auto'): Promise<JobView>;
     remove(id: string): Promise<void>;
   };
   adapters: {

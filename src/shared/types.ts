@@ -18,7 +18,11 @@ export interface ModelView {
   id: string;
   name: string;
   arch: 'qwen3' | 'llama' | 'gemma3';
-  precision: 'fp32' | 'fp16';
+  precision: 'fp32' | 'fp16' | 'int8' | 'int4';
+  /** Why the import chose this precision (auto's reasoning, or the user's choice). */
+  precisionReason: string;
+  /** Bytes of the stored weights (model.onnx.data). */
+  weightBytes: number;
   layers: number;
   hidden: number;
   vocab: number;

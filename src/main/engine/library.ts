@@ -8,7 +8,7 @@ import type { PrecisionId } from './build/precision.ts';
 import type { ModuleName } from './modules.ts';
 
 /** Bumped whenever the graph's inputs, outputs or semantics change; older folders are re-imported. */
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 3;
 
 export interface Manifest {
   formatVersion: 1;
@@ -18,6 +18,10 @@ export interface Manifest {
   arch: ModelConfig['arch'];
   hfArchitecture: string;
   precision: PrecisionId;
+  /** int8 / int4: MatMulNBits settings the weights were quantised with. */
+  quantization?: { bits: number; blockSize: number; zeroPoints: boolean; accuracyLevel: number };
+  /** Why this precision (auto's reasoning, or the user's flag). */
+  precisionReason?: string;
   maxPositions: number;
   source: { path: string; sha256: string; files: { name: string; bytes: number; sha256: string }[] };
   config: ModelConfig;

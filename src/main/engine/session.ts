@@ -72,8 +72,9 @@ export class ModelSession {
     throw new Error('unreachable: cpu is always tried last');
   }
 
-  run(feeds: Record<string, ort.Tensor>, fetches?: string[]): Promise<Record<string, ort.Tensor>> {
-    return fetches ? this.session.run(feeds, fetches) : this.session.run(feeds);
+  /** `fetches`: output names, or names mapped to a pre-allocated tensor (written in place) or null. */
+  run(feeds: Record<string, ort.Tensor>, fetches?: string[] | Record<string, ort.Tensor | null>): Promise<Record<string, ort.Tensor>> {
+    return fetches ? this.session.run(feeds, fetches as ort.InferenceSession.FetchesType) : this.session.run(feeds);
   }
 
   async release(): Promise<void> {

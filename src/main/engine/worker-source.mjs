@@ -1,7 +1,8 @@
-// Engine host entry when running from TypeScript sources: registers tsx in this thread or
-// process (loader hooks are per thread), then starts the host named in argv or the worker.
+// Entry of engine hosts and import workers when running from TypeScript sources: registers tsx
+// in this thread or process (loader hooks are per thread), then starts the module named in
+// workerData.entry, else the engine host (a forked process or a worker thread).
 import { register } from 'tsx/esm/api';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, workerData } from 'node:worker_threads';
 
 register();
-await import(isMainThread ? './process.ts' : './worker.ts');
+await import(workerData?.entry ?? (isMainThread ? './process.ts' : './worker.ts'));

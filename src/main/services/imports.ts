@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { importModel } from '../engine/build/import-model.ts';
 import { BUILDER_VERSION } from '../engine/library.ts';
-import type { PrecisionId } from '../engine/build/precision.ts';
+import type { PrecisionChoice } from '../engine/build/auto-precision.ts';
 import { parseAdapterRef } from '../engine/adapters/load.ts';
 import { checkAdapterOffThread, checkExperimentOffThread } from '../engine/adapters/off-thread.ts';
 import { modelFromManifest, type AdapterFormat, type AdapterKind, type NewAdapter } from '../catalog/index.ts';
@@ -16,7 +16,7 @@ import { fingerprint } from './sources.ts';
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'adapter';
 
-export async function runModelImport(ctx: Ctx, path: string, precision: PrecisionId, job: JobHandle, flags: { demo?: boolean; standIn?: boolean } = {}) {
+export async function runModelImport(ctx: Ctx, path: string, precision: PrecisionChoice, job: JobHandle, flags: { demo?: boolean; standIn?: boolean } = {}) {
   const result = await importModel(resolve(path), {
     precision,
     home: ctx.home,
@@ -27,7 +27,7 @@ export async function runModelImport(ctx: Ctx, path: string, precision: Precisio
   return { modelId: result.id };
 }
 
-export function importModelJob(ctx: Ctx, path: string, precision: PrecisionId): JobView {
+export function importModelJob(ctx: Ctx, path: string, precision: PrecisionChoice): JobView {
   if (!existsSync(join(path, 'config.json'))) throw new UserError(`${path}: not a Hugging Face model folder (no config.json)`);
   return ctx.jobs.start('import-model', `Import ${basename(path)}`, (job) => runModelImport(ctx, path, precision, job));
 }

@@ -7,6 +7,8 @@ export const modelView = (m: Model): ModelView => ({
   name: m.name,
   arch: m.arch,
   precision: m.precision,
+  precisionReason: m.manifest.precisionReason ?? `${m.precision}: chosen at import`,
+  weightBytes: m.manifest.weightBytes,
   layers: m.manifest.shapes.layers,
   hidden: m.manifest.shapes.hidden,
   vocab: m.manifest.shapes.vocab,

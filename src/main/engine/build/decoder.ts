@@ -16,11 +16,14 @@ import { Graph, type AttrValue } from './graph.ts';
 import { DataType } from './onnx.ts';
 import type { Precision } from './precision.ts';
 import { rotaryTables } from './rope.ts';
-import type { WeightFile } from './weight-file.ts';
+import type { SourceTensor, WeightFile } from './weight-file.ts';
 
 /** Where the builder reads Hugging Face tensors from (a safetensors checkpoint). */
 export interface TensorSource {
+  /** A small tensor (norm weights), read now. */
   readF32(name: string): Float32Array;
+  /** A [rows, cols] matrix, located for the conversion that reads it later in chunks of rows. */
+  locate(name: string): SourceTensor;
 }
 
 export interface DecoderBuild {
@@ -30,7 +33,6 @@ export interface DecoderBuild {
   source: TensorSource;
   file: WeightFile;
   maxPositions: number; // rows of the RoPE tables: the longest context the model will accept
-  onTensor?: (name: string) => void; // progress: called after each source tensor is consumed
 }
 
 export const KV_INPUT = (layer: number, kind: 'key' | 'value') => `past_key_values.${layer}.${kind}`;
@@ -53,9 +55,13 @@ class DecoderBuilder {
   }
 
   private read(name: string): Float32Array {
-    const data = this.b.source.readF32(name);
-    this.b.onTensor?.(name);
-    return data;
+    return this.b.source.readF32(name);
+  }
+
+  private matrix(name: string, rows: number, cols: number): SourceTensor {
+    const m = this.b.source.locate(name);
+    if (m.rows !== rows || m.cols !== cols) throw new Error(`tensor "${name}" is [${m.rows}, ${m.cols}], expected [${rows}, ${cols}]`);
+    return m;
   }
 
   private hf(name: string): string {
@@ -102,7 +108,8 @@ class DecoderBuilder {
     const [inDim, outDim] = moduleShape(this.c, module);
     const path = `/model/layers.${layer}/${module}_proj`;
     const { g } = this;
-    const base = this.b.precision.linear(g, this.b.file, path, x, this.read(this.hf(`layers.${layer}.${HF_MODULE_PATH[module]}.weight`)), inDim, outDim);
+    const weight = this.matrix(this.hf(`layers.${layer}.${HF_MODULE_PATH[module]}.weight`), outDim, inDim); // [out, in]
+    const base = this.b.precision.linear(g, this.b.file, path, x, weight);
     const names = loraInputNames(layer, module);
     const a = g.input(names.a, DataType.FLOAT, ['batch', inDim, 'lora_rank']); // [batch, in, R]
     const b = g.input(names.b, DataType.FLOAT, ['batch', 'lora_rank', outDim]); // [batch, R, out]
@@ -194,11 +201,14 @@ class DecoderBuilder {
     const { norms } = arch;
     const L = (i: number, name: string) => this.hf(`layers.${i}.${name}.weight`);
 
-    // Embeddings: [vocab, hidden] table with the family's scale folded in.
-    const embed = this.read(this.hf('embed_tokens.weight'));
+    // Embeddings: a [vocab, hidden] table, gathered, then the family's scale (kept out of the
+    // table so that a tied head can read the same bytes).
+    const embedSource = this.matrix(this.hf('embed_tokens.weight'), c.vocabSize, c.hiddenSize);
+    const { precision, file } = this.b;
+    const table = precision.table(file, '/model/embed_tokens.weight', embedSource);
+    let residual = precision.gather(g, '/model/embed_tokens', table, 'input_ids'); // [b, s, hidden]
     const scale = arch.embedScale(c);
-    const table = this.dense('/model/embed_tokens.weight', [c.vocabSize, c.hiddenSize], scale === 1 ? embed : embed.map((v) => v * scale));
-    let residual = g.op('Gather', '/model/embed_tokens', [table, 'input_ids']); // [b, s, hidden]
+    if (scale !== 1) residual = g.op('Mul', '/model/embed_tokens/scale', [residual, this.dense('/model/embed_tokens/scale.value', [], new Float32Array([scale]))]);
     let normed = this.rmsNorm(residual, L(0, norms.preAttention), `/model/layers.0/${norms.preAttention}`);
 
     for (let i = 0; i < c.numLayers; i++) {
@@ -216,8 +226,9 @@ class DecoderBuilder {
     // Logits only where asked: [b, s, hidden] -> [b, positions, hidden] -> [b, positions, vocab]
     const idx = g.op('Unsqueeze', '/model/logits_positions', ['logits_positions', g.int64s([2])]);
     const picked = g.op('GatherND', '/model/logits_positions', [normed, idx], { batch_dims: 1 });
-    const head = c.tieWordEmbeddings ? embed : this.read(c.lmHeadName);
-    let logits = this.b.precision.linear(g, this.b.file, '/lm_head', picked, head, c.hiddenSize, c.vocabSize);
+    let logits = c.tieWordEmbeddings
+      ? precision.tiedHead(g, file, '/lm_head', picked, table, embedSource)
+      : precision.linear(g, file, '/lm_head', picked, this.matrix(c.lmHeadName, c.vocabSize, c.hiddenSize));
     if (c.finalLogitSoftcap) {
       const cap = this.dense('/lm_head/softcap.value', [], new Float32Array([c.finalLogitSoftcap]));
       const t = g.op('Tanh', '/lm_head/softcap', [g.op('Div', '/lm_head/softcap', [logits, cap])]);

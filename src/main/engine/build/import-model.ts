@@ -1,8 +1,10 @@
 // Import: Hugging Face checkpoint folder -> library folder (model.onnx, model.onnx.data,
-// tokenizer files, manifest.json). Written into a temporary folder and renamed into place,
-// so a failed import leaves nothing behind.
+// tokenizer files, manifest.json). The graph is built first with every large weight reserved in
+// model.onnx.data; worker threads then convert the checkpoint in chunks of rows, so memory stays
+// bounded whatever the model's size. Everything is written into a temporary folder and renamed
+// into place: a failed or cancelled import leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readModelConfig, type ModelConfig } from '../hf/config.ts';
 import { modelFolderName } from '../hf/model-name.ts';
@@ -10,22 +12,15 @@ import { SafetensorsCheckpoint } from '../hf/safetensors.ts';
 import { eosIds, loadTokenizer, readGenerationConfig } from '../hf/tokenizer.ts';
 import { BUILDER_VERSION, modelsDir, dataHome, readManifest, type Manifest } from '../library.ts';
 import { MODULES, moduleShape, type ModuleName } from '../modules.ts';
+import { choosePrecision, type PrecisionChoice } from './auto-precision.ts';
+import { ConvertPool } from './convert-pool.ts';
+import { runConversion, sourceBytes } from './convert.ts';
 import { buildDecoder } from './decoder.ts';
-import { PRECISIONS, type PrecisionId } from './precision.ts';
+import { DEFAULT_BLOCK_SIZE, isPrecisionId, precisionFor, PRECISION_IDS } from './precision.ts';
 import { archFor } from './registry.ts';
+import { SIDE_FILES, sourceFiles } from './source-files.ts';
 import { checkTensors, expectedTensors } from './tensors.ts';
 import { WeightFile } from './weight-file.ts';
-
-/** Files copied verbatim next to the graph (tokenizer, templates, configs). */
-const SIDE_FILES = [
-  'config.json',
-  'generation_config.json',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'chat_template.jinja',
-  'chat_template.json',
-];
 
 /** GroupQueryAttention's CPU kernel works on heads whose size is a multiple of this. */
 const HEAD_SIZE_MULTIPLE = 16;
@@ -36,13 +31,19 @@ export interface ImportProgress {
   phase: 'hash' | 'convert';
   done: number; // bytes
   total: number; // bytes
+  bytesPerSec: number; // over the phase so far
+  etaSeconds: number | null; // for the phase; null until the rate is known
 }
 
 export interface ImportOptions {
-  precision?: PrecisionId;
+  precision?: PrecisionChoice; // default auto
+  blockSize?: number; // values per scale of int8/int4 (default 32)
   home?: string;
   maxPositions?: number;
   onProgress?: (p: ImportProgress) => void;
+  signal?: AbortSignal;
+  /** A GPU provider that will run the model (auto picks fp16 for it); null or absent: CPU. */
+  gpu?: string | null;
 }
 
 export interface ImportResult {
@@ -63,15 +64,6 @@ export function checkImportable(config: ModelConfig, file = 'config.json'): void
   if (config.attentionBias) throw new Error(`${file}: attention_bias true is not supported`);
 }
 
-async function sha256File(path: string, onBytes: (n: number) => void): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) {
-    hash.update(chunk as Buffer);
-    onBytes((chunk as Buffer).length);
-  }
-  return hash.digest('hex');
-}
-
 function manifestVersion(dir: string): number | null {
   try {
     return (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { builderVersion?: number }).builderVersion ?? null;
@@ -80,47 +72,56 @@ function manifestVersion(dir: string): number | null {
   }
 }
 
-/** Files that define the model's numbers: config.json and the weights. */
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((n) => n === 'config.json' || n.endsWith('.safetensors') || n === 'model.safetensors.index.json')
-    .sort();
-}
-
 function slug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'model';
 }
 
+/** Rate and ETA of one phase, for progress lines. */
+function phaseMeter(phase: ImportProgress['phase'], total: number, onProgress?: (p: ImportProgress) => void) {
+  const start = performance.now();
+  let done = 0;
+  let last = 0;
+  return (bytes: number) => {
+    done = Math.min(total, done + bytes);
+    const now = performance.now();
+    if (!onProgress || (now - last < 100 && done < total)) return; // at most ~10 updates a second
+    last = now;
+    const seconds = (now - start) / 1000;
+    const bytesPerSec = seconds > 0 ? done / seconds : 0;
+    onProgress({ phase, done, total, bytesPerSec, etaSeconds: bytesPerSec > 0 && seconds > 0.5 ? (total - done) / bytesPerSec : null });
+  };
+}
+
 export async function importModel(srcDir: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const src = resolve(srcDir);
-  const precision = PRECISIONS[opts.precision ?? 'fp32'];
-  if (!precision) throw new Error(`--precision ${opts.precision}: not one of ${Object.keys(PRECISIONS).join(', ')}`);
+  const choice = opts.precision ?? 'auto';
+  if (choice !== 'auto' && !isPrecisionId(choice)) throw new Error(`--precision ${choice}: not one of ${PRECISION_IDS.join(', ')}, auto`);
   if (!existsSync(join(src, 'config.json'))) throw new Error(`${join(src, 'config.json')} is missing: not a Hugging Face model folder`);
+  const files = sourceFiles(src); // regular files inside the folder only, before anything reads them
   const config = readModelConfig(src);
   checkImportable(config, join(src, 'config.json'));
+  const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const decision = choice === 'auto' ? choosePrecision(config, { gpu: opts.gpu, blockSize }) : null;
+  const precision = precisionFor(decision?.precision ?? (choice as Exclude<PrecisionChoice, 'auto'>), blockSize);
+  const precisionReason = decision?.reason ?? `${precision.id}: chosen with --precision`;
   const tokenizer = loadTokenizer(src); // a missing or broken tokenizer fails here, before the long part
   const generation = readGenerationConfig(src);
   const checkpoint = SafetensorsCheckpoint.open(src);
+  const pool = new ConvertPool();
   try {
     checkTensors(expectedTensors(config, archFor(config)), checkpoint, src, join(src, 'config.json'));
-    const files = sourceFiles(src);
     const sizes = files.map((f) => statSync(join(src, f)).size);
-    const hashTotal = sizes.reduce((a, b) => a + b, 0);
-    let hashed = 0;
-    const hashes: Manifest['source']['files'] = [];
-    for (const [i, name] of files.entries()) {
-      const sha256 = await sha256File(join(src, name), (n) => {
-        hashed += n;
-        opts.onProgress?.({ phase: 'hash', done: hashed, total: hashTotal });
-      });
-      hashes.push({ name, bytes: sizes[i], sha256 });
-    }
+    const hashed = phaseMeter('hash', sizes.reduce((a, b) => a + b, 0), opts.onProgress);
+    const digests = await Promise.all(files.map((name) => pool.hash(join(src, name), hashed)));
+    opts.signal?.throwIfAborted();
+    const hashes: Manifest['source']['files'] = files.map((name, i) => ({ name, bytes: sizes[i], sha256: digests[i] }));
     const sourceSha = createHash('sha256')
       .update(hashes.map((h) => `${h.sha256}  ${h.name}\n`).join(''))
       .digest('hex');
 
     const modelName = modelFolderName(src);
-    const id = `${slug(modelName)}-${precision.id}-${sourceSha.slice(0, 8)}`;
+    const tag = precision.nbits && blockSize !== DEFAULT_BLOCK_SIZE ? `${precision.id}b${blockSize}` : precision.id;
+    const id = `${slug(modelName)}-${tag}-${sourceSha.slice(0, 8)}`;
     const root = modelsDir(opts.home ?? dataHome());
     const dir = join(root, id);
     // the same source was imported before: reuse it, unless an older builder made it (rebuilt below)
@@ -132,30 +133,19 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
     mkdirSync(tmp);
     try {
       const maxPositions = Math.min(opts.maxPositions ?? DEFAULT_MAX_POSITIONS, config.maxPositionEmbeddings);
-      const convertTotal = checkpoint.names().reduce((a, n) => a + checkpoint.info(n).byteLength, 0);
-      let converted = 0;
       const file = new WeightFile(join(tmp, 'model.onnx.data'));
       let graph;
       try {
-        graph = buildDecoder({
-          config,
-          arch: archFor(config),
-          precision,
-          source: checkpoint,
-          file,
-          maxPositions,
-          onTensor: (name) => {
-            converted = Math.min(convertTotal, converted + checkpoint.info(name).byteLength);
-            opts.onProgress?.({ phase: 'convert', done: converted, total: convertTotal });
-          },
-        });
+        graph = buildDecoder({ config, arch: archFor(config), precision, source: checkpoint, file, maxPositions });
       } finally {
-        file.close();
+        file.close(); // sized to every reserved byte; the conversion fills them in
       }
+      const converted = phaseMeter('convert', sourceBytes(file.jobs), opts.onProgress);
+      await runConversion(file.jobs, file.path, pool, { signal: opts.signal, onBytes: converted });
       graph.initializers.push(...file.tensors);
       const eosTokenIds = eosIds(config, generation, tokenizer);
       writeFileSync(join(tmp, 'model.onnx'), graph.encode(id, { builder_version: String(BUILDER_VERSION), source_sha256: sourceSha }));
-      for (const name of SIDE_FILES) if (existsSync(join(src, name))) copyFileSync(join(src, name), join(tmp, name));
+      for (const name of SIDE_FILES) if (files.includes(name)) copyFileSync(join(src, name), join(tmp, name));
       const manifest: Manifest = {
         formatVersion: 1,
         builderVersion: BUILDER_VERSION,
@@ -164,6 +154,8 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
         arch: config.arch,
         hfArchitecture: config.hfArchitecture,
         precision: precision.id,
+        ...(precision.nbits ? { quantization: { bits: precision.nbits.bits, blockSize, zeroPoints: precision.nbits.zeroPoints, accuracyLevel: precision.nbits.accuracyLevel } } : {}),
+        precisionReason,
         maxPositions,
         source: { path: src, sha256: sourceSha, files: hashes },
         config,
@@ -182,6 +174,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
         createdAt: new Date().toISOString(),
       };
       writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
+      opts.signal?.throwIfAborted();
       if (existsSync(dir)) {
         // an outdated import of the same source: swap it out only now that the new one is complete
         const old = join(root, `.outdated-${randomBytes(6).toString('hex')}`);
@@ -194,9 +187,11 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
       return { id, dir, manifest, existed: false };
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
+      if (opts.signal?.aborted) throw new Error(`import of ${src} cancelled; nothing was kept`);
       throw err;
     }
   } finally {
     checkpoint.close();
+    await pool.close();
   }
 }

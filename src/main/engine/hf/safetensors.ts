@@ -110,6 +110,16 @@ export class SafetensorsFile {
     return { dtype, shape: [...shape], byteLength };
   }
 
+  /** Where a 2-D float tensor's bytes lie, for readers that stream it in chunks of rows. */
+  locate(name: string): { name: string; path: string; begin: number; dtype: FloatDtype; rows: number; cols: number } {
+    const e = this.entry(name);
+    if (e.dtype !== 'F32' && e.dtype !== 'F16' && e.dtype !== 'BF16') {
+      throw new Error(`${basename(this.path)}: tensor "${name}" has dtype ${e.dtype}, not a float type (F32, F16, BF16)`);
+    }
+    if (e.shape.length !== 2) throw new Error(`${basename(this.path)}: tensor "${name}" has shape ${JSON.stringify(e.shape)}, not a matrix`);
+    return { name, path: this.path, begin: e.begin, dtype: e.dtype, rows: e.shape[0], cols: e.shape[1] };
+  }
+
   /** The tensor's bytes as stored (little-endian), in a fresh, aligned buffer. */
   readRaw(name: string): Uint8Array {
     const e = this.entry(name);
@@ -468,6 +478,10 @@ export class SafetensorsCheckpoint {
 
   readRaw(name: string): Uint8Array {
     return this.file(name).readRaw(name);
+  }
+
+  locate(name: string) {
+    return this.file(name).locate(name);
   }
 
   /** Path of the shard that holds a tensor. */
