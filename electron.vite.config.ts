@@ -40,6 +40,7 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: src('main/app/index.ts'),
+          cli: src('main/cli/index.ts'), // bin/diffscope.js runs it when the checkout is built
           worker: src('main/engine/worker.ts'),
           'engine-process': src('main/engine/process.ts'),
           'check-worker': src('main/engine/adapters/check-worker.ts'), // adapters/off-thread.ts

@@ -3,7 +3,6 @@
 // catalog row per diff. Adapter files are referenced (path + sha256 + index), never copied.
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { importModel } from '../engine/build/import-model.ts';
 import { BUILDER_VERSION } from '../engine/library.ts';
 import type { PrecisionChoice } from '../engine/build/auto-precision.ts';
 import { parseAdapterRef } from '../engine/adapters/load.ts';
@@ -17,6 +16,9 @@ import { fingerprint } from './sources.ts';
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'adapter';
 
 export async function runModelImport(ctx: Ctx, path: string, precision: PrecisionChoice, job: JobHandle, flags: { demo?: boolean; standIn?: boolean } = {}) {
+  // loaded when a model is imported, not by every command that opens the back end (the graph
+  // builder brings onnx-proto and the tokenizers: a third of a second)
+  const { importModel } = await import('../engine/build/import-model.ts');
   const result = await importModel(resolve(path), {
     precision,
     home: ctx.home,
