@@ -4,8 +4,7 @@ import { EventEmitter } from 'node:events';
 import { openCatalog, catalogPath } from '../catalog/index.ts';
 import { dataHome } from '../engine/library.ts';
 import { projectVersion } from '../paths.ts';
-import { inspectAdapter } from '../engine/adapters/inspect.ts';
-import { loadLowRank } from '../engine/adapters/load.ts';
+import { inspectAdapterOffThread } from '../engine/adapters/off-thread.ts';
 import { engineRef } from '../catalog/index.ts';
 import type { ApiEvent, DiffscopeRequests, Settings } from '../../shared/api.ts';
 import { ChatService } from './chat.ts';
@@ -104,7 +103,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       inspect: async (id) => {
         const a = required(catalog.adapters.get(id), `adapter ${id}`);
         const model = catalog.models.get(a.modelId);
-        const info = inspectAdapter(loadLowRank(engineRef(a), { base: model?.sourcePath, rank: a.rank ?? undefined }));
+        const info = await inspectAdapterOffThread(engineRef(a), { base: model?.sourcePath, rank: a.rank ?? undefined }); // off the serving thread
         return { id, ...info, kind: info.kind };
       },
       setTags: async (id, tags) => {

@@ -3,9 +3,11 @@
 // against its shard. Synchronous and possibly heavy (hostile files are bounded, not cheap): run
 // through off-thread.ts, never on the thread that serves requests.
 import { basename, join } from 'node:path';
+import { inspectAdapter } from './inspect.ts';
 import { loadLowRank, type LoadOptions } from './load.ts';
 import { paperExperiment, readPaperShard, type PaperExperiment } from './paper.ts';
 import { validateAdapter, type BaseModel } from './validate.ts';
+import type { AdapterInspection } from './inspect.ts';
 
 export interface AdapterCheck {
   rank: number;
@@ -45,9 +47,15 @@ export function checkExperiment(dir: string, base: BaseModel): ExperimentCheck {
   return { exp, ditRanks };
 }
 
-export type CheckRequest = { op: 'adapter'; ref: string; base: BaseModel; opts: LoadOptions } | { op: 'experiment'; dir: string; base: BaseModel };
-export type CheckReply = { ok: true; result: AdapterCheck | ExperimentCheck } | { ok: false; message: string };
+export type CheckRequest =
+  | { op: 'adapter'; ref: string; base: BaseModel; opts: LoadOptions }
+  | { op: 'experiment'; dir: string; base: BaseModel }
+  | { op: 'inspect'; ref: string; opts: LoadOptions };
+type CheckResult = AdapterCheck | ExperimentCheck | AdapterInspection;
+export type CheckReply = { ok: true; result: CheckResult } | { ok: false; message: string };
 
-export function runCheck(req: CheckRequest): AdapterCheck | ExperimentCheck {
-  return req.op === 'adapter' ? checkAdapter(req.ref, req.base, req.opts) : checkExperiment(req.dir, req.base);
+export function runCheck(req: CheckRequest): CheckResult {
+  if (req.op === 'adapter') return checkAdapter(req.ref, req.base, req.opts);
+  if (req.op === 'experiment') return checkExperiment(req.dir, req.base);
+  return inspectAdapter(loadLowRank(req.ref, req.opts)); // a full finetune is compressed here: seconds of work
 }

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { AdapterCheck, CheckReply, CheckRequest, ExperimentCheck } from './check.ts';
 import type { LoadOptions } from './load.ts';
+import type { AdapterInspection } from './inspect.ts';
 import type { BaseModel } from './validate.ts';
 
 const fromSource = import.meta.url.endsWith('.ts');
@@ -47,4 +48,9 @@ export function checkAdapterOffThread(ref: string, base: BaseModel, opts: LoadOp
 /** checkExperiment, off this thread. */
 export function checkExperimentOffThread(dir: string, base: BaseModel, limits = DEFAULT_LIMITS): Promise<ExperimentCheck> {
   return run({ op: 'experiment', dir, base }, dir, limits) as Promise<ExperimentCheck>;
+}
+
+/** inspectAdapter(loadLowRank(ref)), off this thread. */
+export function inspectAdapterOffThread(ref: string, opts: LoadOptions = {}, limits = DEFAULT_LIMITS): Promise<AdapterInspection> {
+  return run({ op: 'inspect', ref, opts }, ref, limits) as Promise<AdapterInspection>;
 }
