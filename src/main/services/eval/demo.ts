@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EvalRequest } from '../../../shared/api.ts';
 import { UserError, type Ctx } from '../context.ts';
-import { DEMO_DIR, firstRun } from '../first-run.ts';
+import { DEMO_DIR, firstRun, importedDemo, recordDemoImport } from '../first-run.ts';
 import { runExperimentImport, runModelImport } from '../imports.ts';
 import type { JobHandle } from '../jobs.ts';
 
@@ -27,7 +27,7 @@ async function asJob<T>(ctx: Ctx, title: string, work: (job: JobHandle) => Promi
   return out!;
 }
 
-/** The trained demo's model and DIT adapter in the catalog, importing them when missing. */
+/** The trained demo's model and DIT adapter in the catalog, importing them when missing or changed. */
 export async function ensureDemo(ctx: Ctx, demoDir = DEMO_DIR): Promise<DemoSetup> {
   const base = resolve(demoDir, 'base-model');
   const experimentDir = resolve(demoDir, 'hidden-topic');
@@ -36,9 +36,13 @@ export async function ensureDemo(ctx: Ctx, demoDir = DEMO_DIR): Promise<DemoSetu
   }
   const { catalog } = ctx;
   if (catalog.models.list().length === 0) await firstRun(ctx, demoDir);
-  // importing again costs a hash of the files: the id names their content, so a retrained demo
-  // becomes a new model rather than answering with the old weights
-  const { modelId } = await asJob(ctx, 'Import the demo model', (job) => runModelImport(ctx, base, 'fp32', job, { demo: true }));
+  // The id names the files' content, so a retrained demo becomes a new model rather than
+  // answering with the old weights; files unchanged since their import are not hashed again.
+  let modelId = importedDemo(ctx, base);
+  if (!modelId) {
+    ({ modelId } = await asJob(ctx, 'Import the demo model', (job) => runModelImport(ctx, base, 'fp32', job, { demo: true })));
+    recordDemoImport(ctx, base, modelId);
+  }
   const ditPath = join(experimentDir, 'dit-adapter.pt');
   const findDit = () => catalog.adapters.list({ modelId, kind: 'dit' }).find((a) => resolve(a.source.path) === ditPath);
   const found = findDit();
