@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkAdapterOffThread } from '../engine/adapters/off-thread.ts';
 import type { StackRef } from '../engine/engine.ts';
 import type { Backend } from '../services/backend.ts';
+import { findModel } from '../services/lookup.ts';
 import { HttpError, readJson } from './http-util.ts';
 
 interface NamedLora {
@@ -51,7 +52,7 @@ const field = (body: Record<string, unknown>, name: string, required: boolean): 
 function baseModel(backend: Backend, requested: string | undefined) {
   const { catalog } = backend.ctx;
   if (requested) {
-    const m = catalog.models.get(requested);
+    const m = findModel(catalog, requested); // an id, or a name only one model has
     if (!m) throw new HttpError(404, `base_model "${requested}" is not in the catalog`);
     return m;
   }
