@@ -225,6 +225,15 @@ describe('issue 13: the interface as a person meets it', { skip }, () => {
     await comparison.click();
     await section(/^Conversations/).getByRole('button', { name: /^Base model/ }).waitFor();
     await shoot('compare-grouped');
+    // The arrow keys go into an open comparison, and past a closed one.
+    const focused = () => page.evaluate('document.activeElement.textContent.trim().replace(/\\s+/g, " ")') as Promise<string>;
+    await comparison.focus();
+    await page.keyboard.press('ArrowDown');
+    assert.match(await focused(), /^Base model/);
+    await comparison.click();
+    await comparison.focus();
+    await page.keyboard.press('ArrowDown');
+    assert.match(await focused(), /^What topic have you been trained on\?/, 'the next conversation, not a folded condition');
   });
 
   test('11: small things: search lists a conversation once, an empty filter says so, the judge URL waits for typing, the Markdown export', slow, async () => {

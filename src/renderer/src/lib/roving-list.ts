@@ -5,13 +5,15 @@
 
 const ITEM = 'button.item';
 
+/** The items a person can reach now: not inside a folded part (a closed comparison). */
 function items(list: HTMLElement): HTMLButtonElement[] {
-  return [...list.querySelectorAll<HTMLButtonElement>(ITEM)];
+  return [...list.querySelectorAll<HTMLButtonElement>(ITEM)].filter((b) => !b.closest('[hidden]'));
 }
 
 /** One item keeps tabindex 0: the focused one, else the chosen one, else the first. */
 function settle(list: HTMLElement): void {
   const all = items(list);
+  for (const b of list.querySelectorAll<HTMLButtonElement>(ITEM)) b.tabIndex = -1;
   const active = document.activeElement;
   const keep =
     all.find((b) => b === active) ?? all.find((b) => b.getAttribute('aria-pressed') === 'true' || b.getAttribute('aria-current') === 'true') ?? all[0];
@@ -31,7 +33,7 @@ export function rovingList(list: HTMLElement) {
   const onfocusin = () => settle(list);
   // Items come and go (filters, new imports) and change state (attached, current).
   const observer = new MutationObserver(() => settle(list));
-  observer.observe(list, { childList: true, subtree: true, attributes: true, attributeFilter: ['aria-pressed', 'aria-current'] });
+  observer.observe(list, { childList: true, subtree: true, attributes: true, attributeFilter: ['aria-pressed', 'aria-current', 'hidden'] });
   list.addEventListener('keydown', onkeydown);
   list.addEventListener('focusin', onfocusin);
   settle(list);

@@ -17,17 +17,23 @@ export class EnginesState {
   update(engine: EngineView): void {
     this.#byModel.set(engine.modelId, engine);
     this.latest = engine;
+    if (engine.provider) this.#lastProvider = engine.provider;
   }
+
+  #lastProvider = $state<string | null>(null);
 
   of(modelId: string | null | undefined): EngineView | undefined {
     return modelId ? this.#byModel.get(modelId) : undefined;
   }
 
-  /** The provider answering now, in words. */
-  inUse(fallback: string | undefined): string {
+  /** The provider answering now, in words; `last` is the back end's last provider (app.info). */
+  inUse(last: string | undefined): string {
     const ready = [...this.#byModel.values()].filter((e) => e.state === 'ready').sort((a, b) => b.since.localeCompare(a.since))[0];
     if (ready) return ready.provider ?? 'unknown';
     if (this.latest?.state === 'loading') return 'an engine is loading';
-    return fallback ?? 'no engine started yet';
+    // Engines stop when idle; the next answer starts one.
+    const before = this.#lastProvider ?? last;
+    if (before) return `none now (the last was ${before})`;
+    return 'no engine started yet';
   }
 }
