@@ -5,6 +5,7 @@
 // linears (norms, embeddings, lm_head) cannot ride on a low-rank branch: those that differ are
 // listed in the report and in meta.unrepresented.
 import { SafetensorsCheckpoint } from '../hf/safetensors.ts';
+import { assertFinite } from '../hf/finite.ts';
 import { readModelConfig, type ModelConfig } from '../hf/config.ts';
 import { HF_MODULE_PATH, MODULES, moduleShape } from '../modules.ts';
 import { moduleKey, type LowRank, type LowRankModule } from './lowrank.ts';
@@ -120,7 +121,7 @@ export function diffFullFinetune(dir: string, opts: FullDiffOptions): { lowRank:
           }
         }
         // ΔW in place of the finetune's weights: [out, in] row-major
-        const delta = ft.readF32(ftName);
+        const delta = assertFinite(ft.readF32(ftName), dir, ftName);
         const w = base.readF32(baseName);
         for (let i = 0; i < delta.length; i++) delta[i] -= w[i];
         const c = compressDelta(delta, outDim, inDim, { rank: K, seed: opts.seed, oversample: opts.oversample, powerIters: opts.powerIters });
