@@ -212,7 +212,7 @@ export function createFakeBackend(opts: FakeOptions = {}) {
       list: async () => models.map((m) => ({ ...m })),
       import: async (path) =>
         fakeJob('import-model', `Import ${path}`, () => {
-          const m = { ...models[0]!, id: `model-${nextId++}`, name: path.split('/').pop() || path, sourcePath: path, demo: false, createdAt: now() };
+          const m = { ...models[0]!, id: `model-${nextId++}`, name: path.split('/').pop() || path, contextTokens: 32_768, sourcePath: path, demo: false, createdAt: now() };
           models.push(m);
           emit({ type: 'catalog', what: 'models' });
           return { modelId: m.id };
