@@ -85,6 +85,9 @@ export interface StackPart {
   role: 'diff' | 'dit';
 }
 
+/** Why an answer ended: an end-of-sequence token, a stop string, the token budget, or a cancel. */
+export type FinishReason = 'eos' | 'stop' | 'length' | 'cancelled';
+
 export interface SamplingSettings {
   temperature: number; // 0 = greedy (the paper's setting)
   topK: number;

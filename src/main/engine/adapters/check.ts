@@ -5,7 +5,7 @@
 import { basename, join } from 'node:path';
 import { inspectAdapter } from './inspect.ts';
 import { loadLowRank, type LoadOptions } from './load.ts';
-import { paperExperiment, readPaperShard, type PaperExperiment } from './paper.ts';
+import { paperExperiment, readPaperShard, type PaperDiffRow, type PaperExperiment } from './paper.ts';
 import { validateAdapter, type BaseModel } from './validate.ts';
 import type { AdapterInspection } from './inspect.ts';
 
@@ -35,12 +35,12 @@ export function checkExperiment(dir: string, base: BaseModel): ExperimentCheck {
   const exp = paperExperiment(dir);
   const ditRanks: Record<string, number> = {};
   for (const path of new Set([...(exp.ditAdapter ? [exp.ditAdapter] : []), ...exp.ditAdapters])) ditRanks[path] = checkAdapter(path, base).rank;
-  const present = [...new Set(exp.diffs.filter((d) => d.present).map((d) => d.shard))];
-  for (const shard of present) {
+  const rowsOf = new Map<string, PaperDiffRow[]>(); // present shards -> their rows
+  for (const d of exp.diffs) if (d.present) (rowsOf.get(d.shard) ?? rowsOf.set(d.shard, []).get(d.shard)!).push(d);
+  for (const [shard, rows] of rowsOf) {
     const diffs = readPaperShard(shard);
-    for (const row of exp.diffs.filter((d) => d.shard === shard && d.loraIdx >= diffs.length)) {
-      throw new Error(`${join(dir, 'index.csv')}: row ${row.line}: lora_idx ${row.loraIdx}, but ${basename(shard)} holds ${diffs.length} diff(s) (0..${diffs.length - 1})`);
-    }
+    const past = rows.find((d) => d.loraIdx >= diffs.length);
+    if (past) throw new Error(`${join(dir, 'index.csv')}: row ${past.line}: lora_idx ${past.loraIdx}, but ${basename(shard)} holds ${diffs.length} diff(s) (0..${diffs.length - 1})`);
     const first = diffs[0];
     if (first && first.kind === 'diff') checkAdapter(`${shard}#${first.index}`, base);
   }
