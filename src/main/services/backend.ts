@@ -2,7 +2,7 @@
 // (src/main/app) and `diffscope serve` (src/main/server) both create one and dispatch to it.
 import { EventEmitter } from 'node:events';
 import { openCatalog, catalogPath } from '../catalog/index.ts';
-import { dataHome } from '../engine/library.ts';
+import { dataHome, type Manifest } from '../engine/library.ts';
 import { projectVersion } from '../paths.ts';
 import { inspectAdapterOffThread } from '../engine/adapters/off-thread.ts';
 import { engineRef } from '../catalog/index.ts';

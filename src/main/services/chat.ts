@@ -13,6 +13,7 @@ import type { ChatStarted, MessageView, SamplingSettings, StackPart } from '../.
 import { required, UserError, type Ctx } from './context.ts';
 import { resolveStack } from './lookup.ts';
 import { defaultSettings } from './settings.ts';
+import { fromFirstWord } from './first-word.ts';
 import { messageView } from './views.ts';
 
 type OnToken = (row: number, t: { id: number; text: string }) => void;
@@ -97,11 +98,15 @@ export class ChatService {
 
     let text = '';
     let lastSave = Date.now();
-    const answer = this.ctx.engines.ask(
-      model.id,
-      model.libraryDir,
-      [{ messages: history, stack: refs }],
-      { maxTokens: sampling.maxTokens, stopStrings: sampling.stop, sampling: { ...sampling, seed }, logprobs: extra.logprobs },
+    const answer = fromFirstWord(
+      (onToken) =>
+        this.ctx.engines.ask(
+          model.id,
+          model.libraryDir,
+          [{ messages: history, stack: refs }],
+          { maxTokens: sampling.maxTokens, stopStrings: sampling.stop, sampling: { ...sampling, seed }, logprobs: extra.logprobs },
+          onToken,
+        ),
       (row, t) => {
         extra.onToken?.(row, t);
         text += t.text;
@@ -196,8 +201,8 @@ export class ChatService {
     const stack = [...refs, ...(q.files ?? [])];
     const { sampling, seed } = this.sampling(q.sampling);
     const options: AskOptions = { maxTokens: sampling.maxTokens, stopStrings: sampling.stop, sampling: { ...sampling, seed }, logprobs: q.logprobs };
-    const row = q.prompt !== undefined ? { prompt: q.prompt, stack } : { messages: q.messages, stack };
-    return this.ctx.engines.ask(model.id, model.libraryDir, [row], options, onToken);
+    if (q.prompt !== undefined) return this.ctx.engines.ask(model.id, model.libraryDir, [{ prompt: q.prompt, stack }], options, onToken);
+    return fromFirstWord((cb) => this.ctx.engines.ask(model.id, model.libraryDir, [{ messages: q.messages, stack }], options, cb), onToken);
   }
 
   async stop(replyId: number): Promise<void> {

@@ -168,7 +168,7 @@ export function rebuildOutdatedModels(ctx: Ctx): void {
   for (const m of ctx.catalog.models.list()) {
     if (m.manifest.builderVersion === BUILDER_VERSION || !existsSync(join(m.sourcePath, 'config.json'))) continue;
     ctx.jobs.start('import-model', `Rebuild ${m.name} for this version`, (job) =>
-      runModelImport(ctx, m.sourcePath, m.precision, job, { demo: m.demo, standIn: m.standIn }),
+      runModelImport(ctx, m.sourcePath, m.manifest.precision, job, { demo: m.demo, standIn: m.standIn }),
     );
   }
 }

@@ -1,12 +1,13 @@
 // Catalog rows -> the API's views.
-import type { Adapter, Conversation, Grade, Message, Model } from '../catalog/index.ts';
+import type { Adapter, Conversation, Grade, Message } from '../catalog/index.ts';
+import type { LibraryModel } from './context.ts';
 import type { AdapterView, ConversationView, GradeView, MessageView, ModelView } from '../../shared/api.ts';
 
-export const modelView = (m: Model): ModelView => ({
+export const modelView = (m: LibraryModel): ModelView => ({
   id: m.id,
   name: m.name,
-  arch: m.arch,
-  precision: m.precision,
+  arch: m.manifest.arch,
+  precision: m.manifest.precision,
   precisionReason: m.manifest.precisionReason ?? `${m.precision}: chosen at import`,
   weightBytes: m.manifest.weightBytes,
   layers: m.manifest.shapes.layers,
