@@ -2,7 +2,7 @@
 // be refused at import with the file and the field (or tensor, or row) named. One test per defect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLowRank, parseAdapterRef } from '../../src/main/engine/adapters/load.ts';
 import { checkExperiment } from '../../src/main/engine/adapters/check.ts';
@@ -127,4 +127,14 @@ test('item 3: a num_hidden_layers smaller than the checkpoint is refused instead
   const model = writeModelFolder(join(root, 'model'), { config: { num_hidden_layers: 2 }, layers: 3 });
   assert.throws(() => readModelConfig(model), { message: `${model}: tensor "model.layers.2.input_layernorm.weight" is layer 2, but config.json's num_hidden_layers is 2: the checkpoint has more layers than its config (refusing to drop them)` });
   assert.equal(readModelConfig(writeModelFolder(join(root, 'fine'))).numLayers, 3);
+});
+
+test('item 2: a tokenizer.json whose pre-tokenizer repeats a repeating group is refused before it runs on a prompt', () => {
+  const dir = writeModelFolder(join(tmpDir('hostile-tokenizer'), 'model'));
+  const path = join(dir, 'tokenizer.json');
+  const json = JSON.parse(readFileSync(path, 'utf8'));
+  const evil = String.raw`(\s+)+x`;
+  json.pre_tokenizer.pretokenizers[0].pattern.Regex = evil;
+  writeFileSync(path, JSON.stringify(json));
+  assert.throws(() => loadTokenizer(dir), { message: `${path}: pre_tokenizer.pretokenizers.0.pattern.Regex ${JSON.stringify(evil)} repeats a group that repeats inside it (at character 5), which can take exponential time` });
 });

@@ -2,6 +2,7 @@
 // a streaming detokenizer, and the EOS ids from config.json / generation_config.json.
 import { existsSync } from 'node:fs';
 import { isPresent, MAX_BYTES, readBoundedText } from './bounded-read.ts';
+import { checkTokenizerPatterns } from './regex-safety.ts';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { Template } from '@huggingface/jinja';
@@ -134,6 +135,7 @@ export function loadTokenizer(dir: string): LoadedTokenizer {
   if (!isObject(config)) throw new Error(`${configPath}: expected a JSON object`);
   const tokenizerJson = readJsonFile(tokenizerPath, MAX_BYTES.tokenizer);
   if (!isObject(tokenizerJson)) throw new Error(`${tokenizerPath}: expected a JSON object`);
+  checkTokenizerPatterns(tokenizerJson, tokenizerPath); // they run on every prompt: no runaway backtracking
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(tokenizerJson, config);
