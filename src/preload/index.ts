@@ -3,7 +3,7 @@
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { EVENT_CHANNEL, type ApiEvent } from '../shared/api.ts';
 import { cleanIpcError, createApi, type Invoke, type Subscribe } from './api.ts';
-import { SHELL_CHANNELS, type DiffscopeShell, type MenuCommand } from './shell.ts';
+import { SHELL_CHANNELS, type DiffscopeShell, type MenuCommand } from '../shared/shell.ts';
 
 const invoke: Invoke = (channel, ...args) =>
   ipcRenderer.invoke(channel, ...args).catch((err: unknown) => {

@@ -2,18 +2,19 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { openCatalog, type Catalog, type NewAdapter, type NewModel } from '../../src/main/catalog/index.ts';
-import { modelFromManifest } from '../../src/main/catalog/models.ts';
+import { modelFromManifest } from '../../src/main/services/lookup.ts';
 import type { Manifest } from '../../src/main/engine/library.ts';
 import { tmpDir } from './tmp.ts';
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export function freshCatalog(prefix = 'catalog'): Catalog {
-  return openCatalog(join(tmpDir(prefix), 'catalog.sqlite'));
+/** Opened as the services open it: models carry the engine's manifest. */
+export function freshCatalog(prefix = 'catalog'): Catalog<Manifest> {
+  return openCatalog<Manifest>(join(tmpDir(prefix), 'catalog.sqlite'));
 }
 
 /** A model row as the import service would write it (manifest abridged to what the catalog reads). */
-export function testModel(id = 'qwen3-tiny'): NewModel {
+export function testModel(id = 'qwen3-tiny'): NewModel<Manifest> {
   const manifest = {
     formatVersion: 1,
     builderVersion: 1,

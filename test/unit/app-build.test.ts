@@ -79,6 +79,43 @@ test('src/shared imports nothing but src/shared', () => {
   assert.deepEqual(bad, []);
 });
 
+// The back end's layers: entry points (app, server, cli) -> services -> (catalog, engine).
+// catalog and engine know nothing of each other; what they share (the data folder) is paths.ts,
+// what the UI shares with the back end is src/shared.
+const layer = (...parts: string[]) => src('main', ...parts);
+const LAYERS = { app: layer('app'), server: layer('server'), cli: layer('cli'), services: layer('services'), catalog: layer('catalog'), engine: layer('engine') };
+type Layer = keyof typeof LAYERS;
+const FORBIDDEN: Record<Layer, Layer[]> = {
+  catalog: ['engine', 'services', 'server', 'cli', 'app'],
+  engine: ['catalog', 'services', 'server', 'cli', 'app'],
+  services: ['server', 'cli', 'app'],
+  // entry points reach the catalog only through the services
+  app: ['catalog', 'server', 'cli'],
+  server: ['catalog', 'cli', 'app'],
+  cli: ['catalog', 'app'],
+};
+
+for (const [from, banned] of Object.entries(FORBIDDEN) as [Layer, Layer[]][]) {
+  test(`src/main/${from} imports nothing from ${banned.join(', ')}`, () => {
+    const imports = importsUnder(LAYERS[from]);
+    assert.ok(imports.length > 0, `no imports found under ${from}`);
+    const bad = imports.filter(({ target }) => target !== null && banned.some((b) => inside(target, LAYERS[b])));
+    assert.deepEqual(bad, []);
+  });
+}
+
+test('the shell contract is declared once, in src/shared, and main, preload and renderer use it', () => {
+  const users = ['main/app/ipc.ts', 'main/app/menu.ts', 'preload/index.ts', 'renderer/src/lib/shell.ts'];
+  for (const file of users) {
+    const targets = importsUnder(dirname(src(file)))
+      .filter((i) => i.file === relative(root, src(file)))
+      .map((i) => i.target);
+    assert.ok(targets.includes(src('shared', 'shell.ts')), `${file} does not import src/shared/shell.ts`);
+  }
+  const declarations = sourceFiles(src()).filter((f) => /export (interface|type) DiffscopeShell\b/.test(read(f)));
+  assert.deepEqual(declarations.map((f) => relative(root, f)), [join('src', 'shared', 'shell.ts')]);
+});
+
 test('the sandboxed preload requires only electron and bundles its own files', () => {
   const bad = importsUnder(src('preload')).filter(({ spec, target }) => !isElectron(spec) && target === null);
   assert.deepEqual(bad, []);

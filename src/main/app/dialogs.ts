@@ -1,6 +1,6 @@
 // Native open dialogs, one per kind of import.
 import { dialog, type BrowserWindow, type OpenDialogOptions } from 'electron';
-import type { ImportKind } from '../../preload/shell.ts';
+import type { ImportKind } from '../../shared/shell.ts';
 
 const OPTIONS: Record<ImportKind, OpenDialogOptions> = {
   model: { title: 'Import a base model (Hugging Face folder)', properties: ['openDirectory'] },

@@ -4,7 +4,7 @@
 // dialogs) is checked here.
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { API_CHANNELS, EVENT_CHANNEL } from '../../shared/api.ts';
-import { IMPORT_KINDS, SHELL_CHANNELS, type ImportKind } from '../../preload/shell.ts';
+import { IMPORT_KINDS, SHELL_CHANNELS, type ImportKind } from '../../shared/shell.ts';
 import type { Backend } from './backend.ts';
 import { pickPath } from './dialogs.ts';
 import { printConversationPdf } from './pdf.ts';

@@ -2,7 +2,7 @@
 // MenuCommand to it; imports first show the native dialog here, then hand the path to the page,
 // which asks for the base model and starts the job.
 import { app, BrowserWindow, Menu, type MenuItemConstructorOptions } from 'electron';
-import { SHELL_CHANNELS, type ImportKind, type MenuCommand } from '../../preload/shell.ts';
+import { SHELL_CHANNELS, type ImportKind, type MenuCommand } from '../../shared/shell.ts';
 import { pickPath } from './dialogs.ts';
 
 function send(command: MenuCommand): void {

@@ -3,8 +3,7 @@
 // one branch, root to leaf. A reply is inserted as 'streaming' before its first token and finished
 // at the end, so a crash leaves a marked reply (markInterrupted), never a missing or torn one.
 import { CatalogError, fromJson, toJson, type Db } from './db.ts';
-import type { SamplingOptions } from '../engine/sampler.ts';
-import type { FinishReason } from '../engine/generate.ts';
+import type { FinishReason, SamplingSettings } from '../../shared/api.ts';
 
 export type Role = 'user' | 'assistant' | 'system';
 export type MessageStatus = 'complete' | 'streaming' | 'incomplete' | 'error';
@@ -17,7 +16,8 @@ export interface StackItem {
   role: 'diff' | 'dit';
 }
 
-export type Sampling = Omit<SamplingOptions, 'seed'> & { maxTokens: number; stop: string[] };
+/** A reply's sampling settings; its seed is stored beside them (the drawn one when none was set). */
+export type Sampling = Omit<SamplingSettings, 'seed'>;
 
 export interface ReplyStats {
   promptTokens: number;

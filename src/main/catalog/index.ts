@@ -4,7 +4,7 @@
 // talks to SQLite.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { dataHome } from '../engine/library.ts';
+import { dataHome } from '../paths.ts';
 import { Db } from './db.ts';
 import { migrate } from './migrate.ts';
 import { modelStore } from './models.ts';
@@ -24,7 +24,6 @@ export type * from './grades.ts';
 export type * from './evals.ts';
 export type * from './eval-grades.ts';
 export type * from './search.ts';
-export { modelFromManifest } from './models.ts';
 export { engineRef } from './adapters.ts';
 
 /** <home>/catalog.sqlite, home being DIFFSCOPE_HOME or the platform's app-data folder. */
@@ -41,7 +40,8 @@ export interface OpenOptions {
   recover?: boolean;
 }
 
-export class Catalog {
+/** M: the type of the models' manifests, which the catalog stores whole (models.ts). */
+export class Catalog<M = unknown> {
   readonly models;
   readonly adapters;
   readonly conversations;
@@ -57,7 +57,7 @@ export class Catalog {
     private readonly db: Db,
     opts: OpenOptions = {},
   ) {
-    this.models = modelStore(db);
+    this.models = modelStore<M>(db);
     this.adapters = adapterStore(db);
     this.conversations = conversationStore(db);
     this.messages = messageStore(db);
@@ -97,12 +97,12 @@ export class Catalog {
 }
 
 /** Opens the catalog at `path`, creating it and its folder if needed, migrated to the latest schema. */
-export function openCatalog(path = catalogPath(), opts: OpenOptions = {}): Catalog {
+export function openCatalog<M = unknown>(path = catalogPath(), opts: OpenOptions = {}): Catalog<M> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = Db.open(path);
   try {
     migrate(db);
-    return new Catalog(db, opts);
+    return new Catalog<M>(db, opts);
   } catch (e) {
     db.close();
     throw e;

@@ -1,22 +1,23 @@
 // Base models in the library: one row per folder under <home>/library/models.
+// The row keeps the folder's manifest.json whole. Its type `M` is the engine's, which the catalog
+// does not import (services open the catalog as Catalog<Manifest>): the catalog reads none of it.
 import type { Db } from './db.ts';
-import type { Manifest } from '../engine/library.ts';
 
-export interface Model {
+export interface Model<M = unknown> {
   id: string; // the library id (folder name)
   name: string;
-  arch: Manifest['arch'];
-  precision: Manifest['precision'];
+  arch: string;
+  precision: string;
   libraryDir: string;
   sourcePath: string;
   sourceSha256: string;
-  manifest: Manifest;
+  manifest: M;
   demo: boolean; // imported from resources/demo
   standIn: boolean; // random weights standing in for the trained demo: its answers mean nothing
   createdAt: string;
 }
 
-export type NewModel = Omit<Model, 'createdAt' | 'demo' | 'standIn'> & { demo?: boolean; standIn?: boolean };
+export type NewModel<M = unknown> = Omit<Model<M>, 'createdAt' | 'demo' | 'standIn'> & { demo?: boolean; standIn?: boolean };
 
 interface ModelRow {
   id: string;
@@ -32,48 +33,33 @@ interface ModelRow {
   created_at: string;
 }
 
-const toModel = (r: ModelRow): Model => ({
+const toModel = <M>(r: ModelRow): Model<M> => ({
   id: r.id,
   name: r.name,
-  arch: r.arch as Model['arch'],
-  precision: r.precision as Model['precision'],
+  arch: r.arch,
+  precision: r.precision,
   libraryDir: r.library_dir,
   sourcePath: r.source_path,
   sourceSha256: r.source_sha256,
-  manifest: JSON.parse(r.manifest) as Manifest,
+  manifest: JSON.parse(r.manifest) as M,
   demo: r.demo === 1,
   standIn: r.stand_in === 1,
   createdAt: r.created_at,
 });
 
-/** The catalog row of a model the engine has just imported into `libraryDir`. */
-export function modelFromManifest(manifest: Manifest, libraryDir: string, flags: { demo?: boolean; standIn?: boolean } = {}): NewModel {
+export function modelStore<M>(db: Db) {
   return {
-    id: manifest.id,
-    name: manifest.name,
-    arch: manifest.arch,
-    precision: manifest.precision,
-    libraryDir,
-    sourcePath: manifest.source.path,
-    sourceSha256: manifest.source.sha256,
-    manifest,
-    ...flags,
-  };
-}
-
-export function modelStore(db: Db) {
-  return {
-    list(): Model[] {
-      return db.all<ModelRow>('list models', 'SELECT * FROM models ORDER BY created_at, id').map(toModel);
+    list(): Model<M>[] {
+      return db.all<ModelRow>('list models', 'SELECT * FROM models ORDER BY created_at, id').map((r) => toModel<M>(r));
     },
 
-    get(id: string): Model | undefined {
+    get(id: string): Model<M> | undefined {
       const row = db.get<ModelRow>(`get model '${id}'`, 'SELECT * FROM models WHERE id = ?', [id]);
-      return row && toModel(row);
+      return row && toModel<M>(row);
     },
 
     /** Inserts the model, or replaces the row of a model imported again under the same id. */
-    put(m: NewModel): Model {
+    put(m: NewModel<M>): Model<M> {
       const row = db.get<ModelRow>(
         `put model '${m.id}'`,
         `INSERT INTO models (id, name, arch, precision, library_dir, source_path, source_sha256, manifest, demo, stand_in)
@@ -97,7 +83,7 @@ export function modelStore(db: Db) {
           standIn: m.standIn ? 1 : 0,
         },
       );
-      return toModel(row!);
+      return toModel<M>(row!);
     },
 
     /** Refused (SQLITE_CONSTRAINT_FOREIGNKEY) while adapters, conversations or eval runs use it. */

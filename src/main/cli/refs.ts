@@ -3,14 +3,14 @@
 // catalog id, or a file (imported into the catalog first, once, when the answer is to be logged).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Model } from '../catalog/index.ts';
 import { modelsDir } from '../engine/library.ts';
 import type { Backend } from '../services/backend.ts';
+import type { LibraryModel } from '../services/context.ts';
 import { catalogLibraryModel, findModel } from '../services/lookup.ts';
 import { runJob } from './jobs.ts';
 
 /** --model: an id or name of the catalog, a library folder, or a Hugging Face folder (imported). */
-export async function modelArg(b: Backend, ref: string): Promise<Model> {
+export async function modelArg(b: Backend, ref: string): Promise<LibraryModel> {
   const { catalog } = b.ctx;
   if (existsSync(join(ref, 'config.json')) && !existsSync(join(ref, 'manifest.json'))) {
     const job = await runJob(b, b.dispatch('models:import', [resolve(ref), 'fp32']) as Promise<import('../../shared/api.ts').JobView>);
@@ -31,7 +31,7 @@ export const adapterFile = (ref: string): string | null => {
 };
 
 /** An adapter file, imported into the catalog for `model` (or found there, by its sha256): its id. */
-export async function importedAdapter(b: Backend, ref: string, model: Model): Promise<string> {
+export async function importedAdapter(b: Backend, ref: string, model: LibraryModel): Promise<string> {
   try {
     const job = await runJob(b, b.requests.adapters.import(resolve(ref), model.id));
     return job.result!.adapterIds![0];

@@ -1,8 +1,8 @@
 // The library: where imported models live on disk, and their manifests.
 // <home>/library/models/<id>/{model.onnx, model.onnx.data, tokenizer files, manifest.json}
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { dataHome } from '../paths.ts';
 import type { ModelConfig } from './hf/config.ts';
 import type { PrecisionId } from './build/precision.ts';
 import type { ModuleName } from './modules.ts';
@@ -40,13 +40,8 @@ export interface Manifest {
   createdAt: string;
 }
 
-/** DIFFSCOPE_HOME, or the platform's application-data folder. */
-export function dataHome(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.DIFFSCOPE_HOME) return resolve(env.DIFFSCOPE_HOME);
-  if (process.platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Diffscope');
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Diffscope');
-  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Diffscope');
-}
+/** DIFFSCOPE_HOME, or the platform's application-data folder (paths.ts: the catalog's home too). */
+export { dataHome } from '../paths.ts';
 
 export function modelsDir(home = dataHome()): string {
   return join(home, 'library', 'models');

@@ -54,7 +54,7 @@ export interface Backend {
 
 export async function createBackend(opts: BackendOptions): Promise<Backend> {
   const home = opts.home ?? dataHome();
-  const catalog = openCatalog(catalogPath(home), { recover: opts.recover });
+  const catalog = openCatalog<Manifest>(catalogPath(home), { recover: opts.recover });
   const bus = new EventEmitter();
   bus.setMaxListeners(100);
   const emit = (e: ApiEvent) => bus.emit('event', e);

@@ -193,6 +193,20 @@ export class ChatService {
     return { conversationId: conversation.id, replyId: view.id, answer };
   }
 
+  /**
+   * Several one-shot questions to one model, each with its own stack, in one engine run (rows of
+   * a batch), not logged: `diffscope demo`.
+   */
+  async answerBatch(modelId: string, questions: { messages: ChatMessage[]; stack: StackPart[] }[], sampling: Partial<SamplingSettings>): Promise<Answer> {
+    const model = required(this.ctx.catalog.models.get(modelId), `model ${modelId}`);
+    const checked = new Set<string>();
+    const rows = [];
+    for (const q of questions) rows.push({ messages: q.messages, stack: (await resolveStack(this.ctx, model.id, q.stack, checked)).refs });
+    this.checkBudget(model.id, sampling);
+    const { sampling: s, seed } = this.sampling(sampling);
+    return this.ctx.engines.ask(model.id, model.libraryDir, rows, { maxTokens: s.maxTokens, stopStrings: s.stop, sampling: { ...s, seed } }, () => {});
+  }
+
   /** A one-shot question, not logged (the OpenAI endpoint, `ask --no-log`). */
   async answer(q: Unlogged, onToken: OnToken = () => {}): Promise<Answer> {
     const model = required(this.ctx.catalog.models.get(q.modelId), `model ${q.modelId}`);

@@ -1,12 +1,17 @@
 // What every service shares: the catalog, the event stream, jobs and the engine pool.
-import type { Catalog } from '../catalog/index.ts';
+import type { Catalog, Model } from '../catalog/index.ts';
+import type { Manifest } from '../engine/library.ts';
 import type { ApiEvent } from '../../shared/api.ts';
 import type { EnginePool } from './engine-pool.ts';
 import type { Jobs } from './jobs.ts';
 
+/** The catalog as the services open it: models carry the engine's manifest. */
+export type LibraryCatalog = Catalog<Manifest>;
+export type LibraryModel = Model<Manifest>;
+
 export interface Ctx {
   home: string;
-  catalog: Catalog;
+  catalog: LibraryCatalog;
   emit: (event: ApiEvent) => void;
   jobs: Jobs;
   engines: EnginePool;

@@ -2,11 +2,11 @@
 // a model by id or by the name shown for it, and a stack of catalog adapters resolved for the
 // engine, each file checked against its fingerprint before use.
 import { resolve } from 'node:path';
-import { engineRef, modelFromManifest, type Catalog, type Model, type StackItem } from '../catalog/index.ts';
+import { engineRef, type NewModel, type StackItem } from '../catalog/index.ts';
 import type { StackRef } from '../engine/engine.ts';
-import { readManifest } from '../engine/library.ts';
+import { readManifest, type Manifest } from '../engine/library.ts';
 import type { StackPart } from '../../shared/api.ts';
-import { required, UserError, type Ctx } from './context.ts';
+import { required, UserError, type Ctx, type LibraryCatalog, type LibraryModel } from './context.ts';
 import { checkSource } from './sources.ts';
 
 /**
@@ -14,7 +14,7 @@ import { checkSource } from './sources.ts';
  * has that name; undefined when none matches. Two imports of one checkpoint (fp32 and fp16)
  * share a name: the error then lists their ids.
  */
-export function findModel(catalog: Catalog, ref: string): Model | undefined {
+export function findModel(catalog: LibraryCatalog, ref: string): LibraryModel | undefined {
   const byId = catalog.models.get(ref);
   if (byId) return byId;
   const all = catalog.models.list();
@@ -25,7 +25,7 @@ export function findModel(catalog: Catalog, ref: string): Model | undefined {
 }
 
 /** findModel, or a one-line error that says where the ids are listed. */
-export function requireModel(catalog: Catalog, ref: string): Model {
+export function requireModel(catalog: LibraryCatalog, ref: string): LibraryModel {
   const m = findModel(catalog, ref);
   if (!m) throw new UserError(`model "${ref}" is not in the catalog (see \`diffscope models\`)`);
   return m;
@@ -35,13 +35,28 @@ export function requireModel(catalog: Catalog, ref: string): Model {
  * A model folder already in the library (imported by the engine alone, as tests and older
  * versions did) gets its catalog row, so that what is asked of it can be logged.
  */
-export function catalogLibraryModel(ctx: Pick<Ctx, 'catalog' | 'emit'>, dir: string): Model {
+export function catalogLibraryModel(ctx: Pick<Ctx, 'catalog' | 'emit'>, dir: string): LibraryModel {
   const manifest = readManifest(dir);
   if (!ctx.catalog.models.get(manifest.id)) {
     ctx.catalog.models.put(modelFromManifest(manifest, resolve(dir)));
     ctx.emit({ type: 'catalog', what: 'models' });
   }
   return ctx.catalog.models.get(manifest.id)!;
+}
+
+/** The catalog row of a model the engine has just imported into `libraryDir`. */
+export function modelFromManifest(manifest: Manifest, libraryDir: string, flags: { demo?: boolean; standIn?: boolean } = {}): NewModel<Manifest> {
+  return {
+    id: manifest.id,
+    name: manifest.name,
+    arch: manifest.arch,
+    precision: manifest.precision,
+    libraryDir,
+    sourcePath: manifest.source.path,
+    sourceSha256: manifest.source.sha256,
+    manifest,
+    ...flags,
+  };
 }
 
 export interface ResolvedStack {

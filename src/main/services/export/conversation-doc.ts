@@ -3,8 +3,8 @@
 // timings, grades), the context each reply was generated from, and the `diffscope ask` command
 // that generates it again.
 import type { ConversationView, MessageView } from '../../../shared/api.ts';
-import type { Catalog, Message } from '../../catalog/index.ts';
-import { required } from '../context.ts';
+import type { Message } from '../../catalog/index.ts';
+import { required, type LibraryCatalog } from '../context.ts';
 import { conversationView, messageView } from '../views.ts';
 
 export const CONVERSATION_SCHEMA = 'diffscope.conversation/1';
@@ -34,7 +34,7 @@ const MAX_INLINE_CONTEXT = 100_000;
 const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** What the reply saw: its branch up to its question, as chat.ts builds it. */
-function contextOf(catalog: Catalog, reply: Message): { role: string; content: string }[] {
+function contextOf(catalog: LibraryCatalog, reply: Message): { role: string; content: string }[] {
   if (reply.parentId === null) return [];
   return catalog.messages
     .branch(reply.parentId)
@@ -67,7 +67,7 @@ export function reproduceArgs(m: MessageView, context: { role: string; content: 
   return { argv, command: `npx diffscope ${argv.map(shellQuote).join(' ')}`, exact: why === null, why };
 }
 
-export function conversationDoc(catalog: Catalog, id: number): ConversationDoc {
+export function conversationDoc(catalog: LibraryCatalog, id: number): ConversationDoc {
   const c = required(catalog.conversations.get(id), `conversation ${id}`);
   const model = catalog.models.get(c.modelId);
   const grades = catalog.grades.forConversation(id);
