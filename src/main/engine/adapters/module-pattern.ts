@@ -192,6 +192,7 @@ export function compileModulePattern(key: string): ModulePattern {
     if (e instanceof PatternError) throw new Error(`is not a supported pattern: ${e.message}`);
     throw e;
   }
+  if (/^[\w.-]*$/.test(key)) return literalPattern(key); // a module name or suffix: most keys PEFT writes
   return {
     key,
     test(name, budget) {
@@ -201,6 +202,23 @@ export function compileModulePattern(key: string): ModulePattern {
         for (let i = 0; i < name.length; i++) if (name[i] === '.' && ok[i + 1]) return true;
       }
       return false;
+    },
+  };
+}
+
+/**
+ * A key of name characters and dots: it can only match the suffix of its own length, so one
+ * comparison (a "." in the key still matches any character, as in the regular expression).
+ */
+function literalPattern(key: string): ModulePattern {
+  return {
+    key,
+    test(name, budget) {
+      budget.left -= key.length + 1;
+      const start = name.length - key.length;
+      if (start < 0 || (start > 0 && name[start - 1] !== '.')) return false;
+      for (let i = 0; i < key.length; i++) if (key[i] !== '.' && key[i] !== name[start + i]) return false;
+      return true;
     },
   };
 }
