@@ -7,8 +7,9 @@
 // [a-z0-9_], the quantifiers * + ? {m} {m,n} on one of those, groups (...) and (?:...) with "|"
 // alternatives, and ^ / $ at the ends. A quantifier on a group is refused (that is where
 // catastrophic patterns live; real keys are module names such as "model.layers.3.self_attn.q_proj"
-// or "q_proj"). Alternatives are expanded into flat sequences and each is matched by dynamic
-// programming over (name position, pattern position): O(name × pattern) per start.
+// or "q_proj"). Keys of name characters only compare one suffix; others have their alternatives
+// expanded into flat sequences, each matched by dynamic programming over (name position, pattern
+// position), every step charged to a per-file budget.
 
 type Atom = (c: string) => boolean;
 interface Item {
