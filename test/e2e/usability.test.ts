@@ -268,6 +268,20 @@ describe('issue 13: the interface as a person meets it', { skip }, () => {
     assert.ok(attached?.label && md.includes(`- label: ${attached.label}`), 'the diff label is in the Markdown');
     const answers = md.split('\n## Answer').slice(1).map((block) => block.split('\n')[2] ?? '');
     assert.ok(answers.length > 0 && answers.every((a) => !a.startsWith(' ')), `no answer starts with a space (${JSON.stringify(answers)})`);
+
+    // The command line's JSON on the same data folder: the answer's text starts at its first word.
+    const diff = diffs.find((d) => d.label)!;
+    const ask = spawn(process.execPath, [join(root, 'bin', 'diffscope.js'), 'ask', '--model', model.id, '--diff', diff.id, '--dit', dit.id, '--json', 'What topic have you been trained on?'], {
+      env: { ...process.env, DIFFSCOPE_HOME: app.home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    ask.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    ask.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    assert.equal(await new Promise<number | null>((r) => ask.once('exit', r)), 0, `diffscope ask failed: ${err}`);
+    const { text } = JSON.parse(out.trim().split('\n').at(-1)!) as { text: string };
+    assert.ok(text.length > 0 && !/^\s/.test(text), `ask --json text starts at its first word (${JSON.stringify(text)})`);
   });
 
   test('12: model output and questions render GFM: tables, strikethrough, autolinks; HTML stays text', slow, async () => {
