@@ -11,7 +11,7 @@ import { forwardStep, KvCache } from '../src/main/engine/forward.ts';
 import { generate } from '../src/main/engine/generate.ts';
 import { GREEDY } from '../src/main/engine/sampler.ts';
 import { MODULES } from '../src/main/engine/modules.ts';
-import type { LowRank, StackEntry } from '../src/main/engine/adapters/lowrank.ts';
+import type { LowRank, LoadedStackEntry } from '../src/main/engine/adapters/lowrank.ts';
 import { randomLowRankFor } from './random-adapter.ts';
 import { measureReadBandwidth } from './bandwidth.ts';
 
@@ -33,7 +33,7 @@ export interface EngineBench {
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function decodeRate(session: ModelSession, stack: StackEntry[], tokens: number): Promise<number> {
+async function decodeRate(session: ModelSession, stack: LoadedStackEntry[], tokens: number): Promise<number> {
   const feeds = new StackFeeds(session.manifest.shapes);
   feeds.set([stack]);
   const prompt = Array.from({ length: 8 }, (_, i) => 1000 + i * 7);
@@ -68,7 +68,7 @@ export async function benchEngine(work: string, log: (s: string) => void): Promi
   log('decode, rank 0 and rank 17...');
   const diff = randomLowRankFor(shapes, 1, 1);
   const dit = randomLowRankFor(shapes, 16, 2);
-  const stack17: StackEntry[] = [
+  const stack17: LoadedStackEntry[] = [
     { adapter: diff, scale: 1 },
     { adapter: dit, scale: 1 },
   ];

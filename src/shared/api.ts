@@ -31,7 +31,7 @@ import type {
   SamplingSettings,
   SearchHit,
   Settings,
-  StackPart,
+  StackEntry,
 } from './types.ts';
 
 export type * from './types.ts';
@@ -60,7 +60,7 @@ export interface DiffscopeRequests {
   };
   conversations: {
     list(): Promise<ConversationView[]>;
-    create(modelId: string, stack: StackPart[], title: string | null): Promise<ConversationView>;
+    create(modelId: string, stack: StackEntry[], title: string | null): Promise<ConversationView>;
     get(id: number): Promise<ConversationDetail>;
     rename(id: number, title: string): Promise<ConversationView>;
     remove(id: number): Promise<void>;
@@ -68,10 +68,10 @@ export interface DiffscopeRequests {
   };
   chat: {
     /** Adds the user's message and starts the reply; tokens arrive as `token` events. */
-    send(conversationId: number, text: string, stack: StackPart[], sampling: Partial<SamplingSettings>, parentId: number | null): Promise<ChatStarted>;
+    send(conversationId: number, text: string, stack: StackEntry[], sampling: Partial<SamplingSettings>, parentId: number | null): Promise<ChatStarted>;
     stop(replyId: number): Promise<void>;
     /** A new reply beside an earlier one (same question), possibly with another stack or seed. */
-    regenerate(replyId: number, stack: StackPart[] | null, sampling: Partial<SamplingSettings> | null): Promise<MessageView>;
+    regenerate(replyId: number, stack: StackEntry[] | null, sampling: Partial<SamplingSettings> | null): Promise<MessageView>;
     /** The question edited: a new user message beside the old one, and its reply. */
     edit(userMessageId: number, text: string): Promise<ChatStarted>;
   };

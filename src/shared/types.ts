@@ -79,7 +79,7 @@ export interface AdapterInspection {
 }
 
 /** One adapter of a stack with its multiplier. */
-export interface StackPart {
+export interface StackEntry {
   adapterId: string;
   scale: number;
   role: 'diff' | 'dit';
@@ -132,7 +132,7 @@ export interface MessageView {
   status: MessageStatus;
   error: string | null;
   modelId: string | null;
-  stack: (StackPart & { sha256: string })[] | null;
+  stack: (StackEntry & { sha256: string })[] | null;
   sampling: Omit<SamplingSettings, 'seed'> | null;
   seed: number | null;
   provider: string | null;
@@ -146,7 +146,7 @@ export interface ConversationView {
   id: number;
   title: string;
   modelId: string;
-  stack: StackPart[];
+  stack: StackEntry[];
   messageCount: number;
   createdAt: string;
   updatedAt: string;

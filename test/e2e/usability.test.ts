@@ -82,6 +82,11 @@ describe('issue 13: the interface as a person meets it', { skip }, () => {
       new MutationObserver(record).observe(document.querySelector('main'), { subtree: true, childList: true, characterData: true });
     })()`);
     await page.getByRole('button', { name: 'Hidden topic', exact: true }).click();
+    // A picture of the load while it lasts (the tiny demo loads in a moment: the check is below).
+    await page
+      .getByText('the answer starts once it is loaded')
+      .waitFor({ timeout: 5_000 })
+      .then(() => shoot('first-answer-loading'), () => undefined);
     const reply = replies().last();
     await reply.getByRole('group', { name: 'Grade' }).waitFor({ timeout: 60_000 });
     const seen = (await page.evaluate('window.__seen')) as string[];

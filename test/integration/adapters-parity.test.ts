@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ModelSession } from '../../src/main/engine/session.ts';
 import { forwardStep, KvCache } from '../../src/main/engine/forward.ts';
 import { StackFeeds } from '../../src/main/engine/stack.ts';
-import type { LowRank, StackEntry } from '../../src/main/engine/adapters/lowrank.ts';
+import type { LowRank, LoadedStackEntry } from '../../src/main/engine/adapters/lowrank.ts';
 import { readPeft, writePeft } from '../../src/main/engine/adapters/peft.ts';
 import { diffFullFinetune } from '../../src/main/engine/adapters/full.ts';
 import { loadLowRank } from '../../src/main/engine/adapters/load.ts';
@@ -31,7 +31,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 /** Engine logits of every prompt position, [n, vocab]. */
-async function engineLogits(session: ModelSession, stack: StackEntry[], ids: number[]): Promise<Float32Array> {
+async function engineLogits(session: ModelSession, stack: LoadedStackEntry[], ids: number[]): Promise<Float32Array> {
   const feeds = new StackFeeds(session.manifest.shapes);
   feeds.set([stack]);
   const { logits } = await forwardStep(session, new KvCache(1), feeds, [ids], [ids.map((_, i) => i)]);
@@ -82,7 +82,7 @@ function lowRankDelta(out: number, inDim: number, k: number, seed: number, std =
 }
 
 /** The base weights with every adapter of the stack merged: W[out, in] += s · (a b)ᵀ. */
-function mergeLowRanks(model: TinyModel, stack: StackEntry[]): Weights {
+function mergeLowRanks(model: TinyModel, stack: LoadedStackEntry[]): Weights {
   const merged = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const { adapter, scale } of stack) {
     for (const [key, m] of adapter.modules) {

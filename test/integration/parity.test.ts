@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ModelSession } from '../../src/main/engine/session.ts';
 import { forwardStep, KvCache } from '../../src/main/engine/forward.ts';
 import { StackFeeds } from '../../src/main/engine/stack.ts';
-import type { StackEntry } from '../../src/main/engine/adapters/lowrank.ts';
+import type { LoadedStackEntry } from '../../src/main/engine/adapters/lowrank.ts';
 import { parseModuleKey } from '../../src/main/engine/adapters/lowrank.ts';
 import { generate } from '../../src/main/engine/generate.ts';
 import { GREEDY } from '../../src/main/engine/sampler.ts';
@@ -17,7 +17,7 @@ import { ARCHITECTURES } from '../../src/main/engine/build/registry.ts';
 
 const TOL = 1e-3;
 
-function toReference(stack: StackEntry[]): LoraStack {
+function toReference(stack: LoadedStackEntry[]): LoraStack {
   return stack.flatMap(({ adapter, scale }) =>
     [...adapter.modules].map(([key, m]) => ({ ...parseModuleKey(key), a: m.a, b: m.b, rank: m.rank, scale: scale * adapter.scale })),
   );
@@ -36,7 +36,7 @@ function randomIds(n: number, vocab: number, seed: number): number[] {
 }
 
 /** Engine logits for prompt (all positions) then each decode token, as one [n, vocab] array per row. */
-async function engineLogits(session: ModelSession, stacks: StackEntry[][], prompts: number[][], decode: number[][]): Promise<Float32Array[]> {
+async function engineLogits(session: ModelSession, stacks: LoadedStackEntry[][], prompts: number[][], decode: number[][]): Promise<Float32Array[]> {
   const V = session.manifest.shapes.vocab;
   const feeds = new StackFeeds(session.manifest.shapes);
   feeds.set(stacks);
@@ -73,7 +73,7 @@ for (const spec of ARCHITECTURES) {
     const prompt = randomIds(16, 100000, 11);
     const decode = randomIds(8, 100000, 12);
 
-    const stacks = (m: TinyModel): Record<string, StackEntry[]> => ({
+    const stacks = (m: TinyModel): Record<string, LoadedStackEntry[]> => ({
       'no adapter': [],
       'rank-1 diff': [{ adapter: randomLowRank(m.config, 1, 101), scale: 1 }],
       'rank-1 diff + rank-16 DIT adapter': [

@@ -11,7 +11,7 @@ import { forwardStep, KvCache } from '../../src/main/engine/forward.ts';
 import { readManifest } from '../../src/main/engine/library.ts';
 import { ModelSession } from '../../src/main/engine/session.ts';
 import { StackFeeds } from '../../src/main/engine/stack.ts';
-import type { StackEntry } from '../../src/main/engine/adapters/lowrank.ts';
+import type { LoadedStackEntry } from '../../src/main/engine/adapters/lowrank.ts';
 import { seededRandom } from '../reference/random-weights.ts';
 import { randomLowRank, tinyModel, type TinyModel } from '../helpers/models.ts';
 import { tmpDir } from '../helpers/tmp.ts';
@@ -20,7 +20,7 @@ import { tmpDir } from '../helpers/tmp.ts';
 const TOL = 5e-2;
 
 /** Logits at every position of one prompt: [prompt.length * vocab]. */
-async function promptLogits(session: ModelSession, prompt: number[], stack: StackEntry[] = []): Promise<Float32Array> {
+async function promptLogits(session: ModelSession, prompt: number[], stack: LoadedStackEntry[] = []): Promise<Float32Array> {
   const feeds = new StackFeeds(session.manifest.shapes);
   feeds.set([stack]);
   const { logits } = await forwardStep(session, new KvCache(1), feeds, [prompt], [prompt.map((_, i) => i)]);
@@ -80,7 +80,7 @@ describe('fp16 import (tiny qwen3)', () => {
   });
 
   it(`gives logits within ${TOL} of fp32 with a rank-1 diff + rank-16 adapter stack`, async () => {
-    const stack: StackEntry[] = [
+    const stack: LoadedStackEntry[] = [
       { adapter: randomLowRank(model.config, 1, 101), scale: 1 },
       { adapter: randomLowRank(model.config, 16, 202), scale: 0.8 },
     ];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, renameSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBackend, type Backend } from '../../src/main/services/backend.ts';
-import type { AdapterView, ChatStarted, MessageView, StackPart } from '../../src/shared/api.ts';
+import type { AdapterView, ChatStarted, MessageView, StackEntry } from '../../src/shared/api.ts';
 import { tinyModel } from '../helpers/models.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
@@ -40,7 +40,7 @@ describe('services', () => {
   });
   after(() => b?.close());
 
-  const stackOf = (): StackPart[] => [
+  const stackOf = (): StackEntry[] => [
     { adapterId: adapters.find((a) => a.label === 'Volcanoes')!.id, scale: 1, role: 'diff' },
     { adapterId: adapters.find((a) => a.kind === 'dit' && a.rank === 16)!.id, scale: 1, role: 'dit' },
   ];

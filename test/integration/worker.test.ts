@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/main/engine/client.ts';
-import type { AskOptions, AskRow, StackRef } from '../../src/main/engine/engine.ts';
+import type { AskOptions, AskRow, FileStackEntry } from '../../src/main/engine/engine.ts';
 import { writeOwnLowRank } from '../../src/main/engine/adapters/own-format.ts';
 import { ModelSession } from '../../src/main/engine/session.ts';
 import { StackFeeds } from '../../src/main/engine/stack.ts';
@@ -17,7 +17,7 @@ import { tmpDir } from '../helpers/tmp.ts';
 // A raw prompt (no chat template): the tiny random model never produces an EOS id after it,
 // so a run lasts exactly maxTokens steps.
 const PROMPT = 'The quick brown fox jumps over the lazy dog.';
-const raw = (stack: StackRef[] = []): AskRow[] => [{ prompt: PROMPT, stack }];
+const raw = (stack: FileStackEntry[] = []): AskRow[] => [{ prompt: PROMPT, stack }];
 
 describe('EngineClient (engine in a worker thread)', () => {
   let model: TinyModel;

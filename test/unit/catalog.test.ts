@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CatalogError, catalogPath, engineRef, openCatalog, type Catalog, type StackItem } from '../../src/main/catalog/index.ts';
+import { CatalogError, catalogPath, engineRef, openCatalog, type Catalog, type RecordedStackEntry } from '../../src/main/catalog/index.ts';
 import { freshCatalog, paperDiff, sha256, testModel } from '../helpers/catalog.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
-const STACK: StackItem[] = [
+const STACK: RecordedStackEntry[] = [
   { adapterId: 'hidden-topic/qwen3-4b#0', sha256: sha256('hidden-topic/qwen3-4b/0'), scale: 1, role: 'diff' },
   { adapterId: 'dit', sha256: sha256('dit'), scale: 1, role: 'dit' },
 ];

@@ -47,7 +47,7 @@ export interface AdapterFilter {
   offset?: number;
 }
 
-/** The engine's name for an adapter's tensors (engine.ts StackRef.path): "file" or "file#INDEX". */
+/** The engine's name for an adapter's tensors (engine.ts FileStackEntry.path): "file" or "file#INDEX". */
 export function engineRef(a: Pick<Adapter, 'source'>): string {
   return a.source.index === null ? a.source.path : `${a.source.path}#${a.source.index}`;
 }

@@ -9,7 +9,7 @@ export type Role = 'user' | 'assistant' | 'system';
 export type MessageStatus = 'complete' | 'streaming' | 'incomplete' | 'error';
 
 /** One adapter of the stack a reply was generated with, exactly (sha256 pins the bytes). */
-export interface StackItem {
+export interface RecordedStackEntry {
   adapterId: string;
   sha256: string;
   scale: number; // the user's multiplier, on top of the adapter's own 1/r
@@ -31,7 +31,7 @@ export interface Conversation {
   id: number;
   title: string;
   modelId: string;
-  stack: StackItem[]; // what the next turn starts with
+  stack: RecordedStackEntry[]; // what the next turn starts with
   messageCount: number;
   createdAt: string;
   updatedAt: string; // time of the last message
@@ -46,7 +46,7 @@ export interface Message {
   status: MessageStatus;
   error: string | null;
   modelId: string | null;
-  stack: StackItem[] | null;
+  stack: RecordedStackEntry[] | null;
   sampling: Sampling | null;
   seed: number | null;
   provider: string | null;
@@ -63,7 +63,7 @@ export interface NewMessage {
   status?: MessageStatus;
   error?: string;
   modelId?: string;
-  stack?: StackItem[];
+  stack?: RecordedStackEntry[];
   sampling?: Sampling;
   seed?: number;
   provider?: string;
@@ -117,7 +117,7 @@ const toConversation = (r: ConversationRow): Conversation => ({
   id: r.id,
   title: r.title,
   modelId: r.model_id,
-  stack: JSON.parse(r.stack) as StackItem[],
+  stack: JSON.parse(r.stack) as RecordedStackEntry[],
   messageCount: r.message_count,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -132,7 +132,7 @@ const toMessage = (r: MessageRow): Message => ({
   status: r.status,
   error: r.error,
   modelId: r.model_id,
-  stack: fromJson<StackItem[]>(r.stack),
+  stack: fromJson<RecordedStackEntry[]>(r.stack),
   sampling: fromJson<Sampling>(r.sampling),
   seed: r.seed,
   provider: r.provider,
@@ -152,7 +152,7 @@ const toMessage = (r: MessageRow): Message => ({
 
 export function conversationStore(db: Db) {
   const store = {
-    create(c: { modelId: string; title?: string; stack?: StackItem[] }): Conversation {
+    create(c: { modelId: string; title?: string; stack?: RecordedStackEntry[] }): Conversation {
       const { lastId } = db.run(
         `create conversation with model '${c.modelId}'`,
         'INSERT INTO conversations (title, model_id, stack) VALUES (?, ?, ?)',
@@ -176,7 +176,7 @@ export function conversationStore(db: Db) {
         .map(toConversation);
     },
 
-    update(id: number, patch: { title?: string; modelId?: string; stack?: StackItem[] }): Conversation {
+    update(id: number, patch: { title?: string; modelId?: string; stack?: RecordedStackEntry[] }): Conversation {
       const { changes } = db.run(
         `update conversation ${id}`,
         `UPDATE conversations SET title = ifnull(@title, title), model_id = ifnull(@modelId, model_id),

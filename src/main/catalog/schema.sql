@@ -84,7 +84,7 @@ CREATE TABLE conversations (
   id         INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: an id is never reused after a delete
   title      TEXT NOT NULL DEFAULT '',
   model_id   TEXT NOT NULL REFERENCES models (id) ON DELETE NO ACTION,
-  stack      TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(stack)),  -- the stack the next turn starts with: StackItem[]
+  stack      TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(stack)),  -- the stack the next turn starts with: RecordedStackEntry[]
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))  -- last message (trigger below)
 ) STRICT;
@@ -104,7 +104,7 @@ CREATE TABLE messages (
   status            TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'streaming', 'incomplete', 'error')),
   error             TEXT CHECK (status <> 'error' OR error IS NOT NULL),
   model_id          TEXT REFERENCES models (id) ON DELETE NO ACTION,  -- the base that answered (replies)
-  stack             TEXT CHECK (json_valid(stack)),     -- StackItem[]: [{adapterId, sha256, scale, role: 'diff'|'dit'}]
+  stack             TEXT CHECK (json_valid(stack)),     -- RecordedStackEntry[]: [{adapterId, sha256, scale, role: 'diff'|'dit'}]
   sampling          TEXT CHECK (json_valid(sampling)),  -- {temperature, topK, topP, repetitionPenalty, maxTokens, stop}
   seed              INTEGER,
   provider          TEXT,                               -- execution provider: cpu, cuda, ...

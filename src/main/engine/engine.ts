@@ -1,14 +1,14 @@
 // An engine: one loaded model (session + tokenizer) that answers chat requests with any adapter
 // stack. Runs wherever it is created; worker.ts hosts it off the caller's thread.
 import { loadTokenizer, createStreamDecoder, type ChatMessage, type LoadedTokenizer } from './hf/tokenizer.ts';
-import type { LowRank, StackEntry } from './adapters/lowrank.ts';
+import type { LowRank, LoadedStackEntry } from './adapters/lowrank.ts';
 import { generate, type GenerationStats, type RowResult } from './generate.ts';
 import { GREEDY, type SamplingOptions } from './sampler.ts';
 import { ModelSession, type SessionOptions } from './session.ts';
 import { StackFeeds } from './stack.ts';
 import { validateAdapter } from './adapters/validate.ts';
 
-export interface StackRef {
+export interface FileStackEntry {
   /** adapter file or folder, with "#INDEX" for one diff of a multi-diff file */
   path: string;
   scale: number;
@@ -19,7 +19,7 @@ export interface StackRef {
 export interface AskRow {
   messages?: ChatMessage[]; // rendered with the model's chat template
   prompt?: string; // raw text, no template
-  stack: StackRef[];
+  stack: FileStackEntry[];
 }
 
 export interface AskOptions {
@@ -62,7 +62,7 @@ export class Engine {
   }
 
   /** Loaded adapters, least recently used first, kept within ADAPTER_CACHE_BYTES. */
-  adapter(ref: StackRef, inUse: Set<LowRank> = new Set()): LowRank {
+  adapter(ref: FileStackEntry, inUse: Set<LowRank> = new Set()): LowRank {
     const key = ref.rank ? `${ref.path}|rank=${ref.rank}` : ref.path;
     let lr = this.adapters.get(key);
     if (lr) {
@@ -96,7 +96,7 @@ export class Engine {
     return ids;
   }
 
-  stackFeeds(rows: StackEntry[][]): StackFeeds {
+  stackFeeds(rows: LoadedStackEntry[][]): StackFeeds {
     let feeds = this.feeds.get(rows.length);
     if (!feeds) this.feeds.set(rows.length, (feeds = new StackFeeds(this.manifest.shapes)));
     feeds.set(rows);

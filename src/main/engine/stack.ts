@@ -5,7 +5,7 @@
 // rewritten: swapping the diff under a fixed DIT adapter touches only the diff's columns.
 import type { Manifest } from './library.ts';
 import { MODULES, loraInputNames } from './modules.ts';
-import { moduleKey, type LowRank, type StackEntry } from './adapters/lowrank.ts';
+import { moduleKey, type LowRank, type LoadedStackEntry } from './adapters/lowrank.ts';
 import { validateAdapter } from './adapters/validate.ts';
 
 export interface FeedArray {
@@ -15,12 +15,12 @@ export interface FeedArray {
 
 type Shapes = Manifest['shapes'];
 
-export function stackRank(stack: StackEntry[]): number {
+export function stackRank(stack: LoadedStackEntry[]): number {
   return stack.reduce((r, e) => r + e.adapter.rank, 0);
 }
 
 /** Checks every module of every adapter against the model's shapes; names the first mismatch. */
-export function validateStack(shapes: Shapes, stack: StackEntry[]): void {
+export function validateStack(shapes: Shapes, stack: LoadedStackEntry[]): void {
   for (const { adapter } of stack) validateAdapter(adapter, shapes);
 }
 
@@ -40,7 +40,7 @@ export class StackFeeds {
   constructor(private readonly shapes: Shapes) {}
 
   /** Points the feeds at these stacks (one per batch row); returns true if buffers were reallocated. */
-  set(rows: StackEntry[][]): boolean {
+  set(rows: LoadedStackEntry[][]): boolean {
     const rank = Math.max(0, ...rows.map(stackRank));
     const realloc = rank !== this.rank || rows.length !== this.batch;
     if (realloc) this.allocate(rows.length, rank);

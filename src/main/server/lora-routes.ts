@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkAdapterOffThread } from '../engine/adapters/off-thread.ts';
-import type { StackRef } from '../engine/engine.ts';
+import type { FileStackEntry } from '../engine/engine.ts';
 import type { Backend } from '../services/backend.ts';
 import { findModel } from '../services/lookup.ts';
 import { HttpError, readJson } from './http-util.ts';
@@ -24,7 +24,7 @@ const registries = new WeakMap<Backend, Map<string, NamedLora>>();
 const registry = (backend: Backend) => registries.get(backend) ?? registries.set(backend, new Map()).get(backend)!;
 
 /** A loaded adapter's name as a chat completion's model: its base and its one-adapter stack. */
-export function namedLora(backend: Backend, name: string): { modelId: string; dir: string; refs: StackRef[] } | undefined {
+export function namedLora(backend: Backend, name: string): { modelId: string; dir: string; refs: FileStackEntry[] } | undefined {
   const lora = registry(backend).get(name);
   return lora && { modelId: lora.modelId, dir: lora.dir, refs: [{ path: lora.path, scale: 1 }] };
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PositionLogprobs } from '../engine/generate.ts';
-import type { StackPart } from '../../shared/api.ts';
+import type { StackEntry } from '../../shared/api.ts';
 import type { Backend } from '../services/backend.ts';
 import { findModel } from '../services/lookup.ts';
 import { HttpError, readJson, sendJson } from './http-util.ts';
@@ -53,11 +53,11 @@ function unsupported(body: Record<string, unknown>): void {
 }
 
 /** "<model>+<adapter>[*scale]+...": the model (id or name) and its stack of catalog adapters. */
-function parseModelId(backend: Backend, id: string): { modelId: string; stack: StackPart[] } {
+function parseModelId(backend: Backend, id: string): { modelId: string; stack: StackEntry[] } {
   const [modelRef, ...parts] = id.split('+');
   const model = findModel(backend.ctx.catalog, modelRef);
   if (!model) throw new HttpError(404, `model "${modelRef}" is not in the catalog`);
-  const stack = parts.map((p): StackPart => {
+  const stack = parts.map((p): StackEntry => {
     const [adapterId, scaleText] = p.split('*');
     const a = backend.ctx.catalog.adapters.get(adapterId);
     if (!a) throw new HttpError(404, `adapter "${adapterId}" is not in the catalog`);

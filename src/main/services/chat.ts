@@ -6,10 +6,10 @@
 // conversation like any other, `answer` (the OpenAI endpoint, `ask --no-log`) only answers.
 import { randomInt } from 'node:crypto';
 import type { Message, Sampling } from '../catalog/index.ts';
-import type { AskOptions, StackRef } from '../engine/engine.ts';
+import type { AskOptions, FileStackEntry } from '../engine/engine.ts';
 import type { Answer } from '../engine/client.ts';
 import type { ChatMessage } from '../engine/hf/tokenizer.ts';
-import type { ChatStarted, MessageView, SamplingSettings, StackPart } from '../../shared/api.ts';
+import type { ChatStarted, MessageView, SamplingSettings, StackEntry } from '../../shared/api.ts';
 import { required, UserError, type Ctx } from './context.ts';
 import { resolveStack } from './lookup.ts';
 import { defaultSettings } from './settings.ts';
@@ -23,7 +23,7 @@ export interface OneShot {
   modelId: string;
   /** system / user / assistant turns, ending with the user's */
   messages: ChatMessage[];
-  stack: StackPart[];
+  stack: StackEntry[];
   sampling: Partial<SamplingSettings>;
   /** top-K log-probabilities of each position */
   logprobs?: number;
@@ -34,7 +34,7 @@ export interface Unlogged extends OneShot {
   /** sent as is instead of `messages`, without the chat template */
   prompt?: string;
   /** adapter files that are not in the catalog, after the catalog stack */
-  files?: StackRef[];
+  files?: FileStackEntry[];
 }
 
 const SAVE_EVERY_MS = 250;
@@ -72,7 +72,7 @@ export class ChatService {
    */
   private async reply(
     question: Message,
-    stack: StackPart[],
+    stack: StackEntry[],
     patch: Partial<SamplingSettings> | null,
     extra: { logprobs?: number; onToken?: OnToken } = {},
   ): Promise<{ view: MessageView; answer: Answer }> {
@@ -154,7 +154,7 @@ export class ChatService {
     this.ctx.emit({ type: 'catalog', what: 'conversations' });
   }
 
-  async send(conversationId: number, text: string, stack: StackPart[], sampling: Partial<SamplingSettings>, parentId: number | null): Promise<ChatStarted> {
+  async send(conversationId: number, text: string, stack: StackEntry[], sampling: Partial<SamplingSettings>, parentId: number | null): Promise<ChatStarted> {
     const { catalog } = this.ctx;
     required(catalog.conversations.get(conversationId), `conversation ${conversationId}`);
     if (text.trim() === '') throw new UserError('the message is empty');
@@ -197,7 +197,7 @@ export class ChatService {
    * Several one-shot questions to one model, each with its own stack, in one engine run (rows of
    * a batch), not logged: `diffscope demo`.
    */
-  async answerBatch(modelId: string, questions: { messages: ChatMessage[]; stack: StackPart[] }[], sampling: Partial<SamplingSettings>): Promise<Answer> {
+  async answerBatch(modelId: string, questions: { messages: ChatMessage[]; stack: StackEntry[] }[], sampling: Partial<SamplingSettings>): Promise<Answer> {
     const model = required(this.ctx.catalog.models.get(modelId), `model ${modelId}`);
     const checked = new Set<string>();
     const rows = [];
@@ -228,7 +228,7 @@ export class ChatService {
     await this.running.get(replyId)?.result.catch(() => undefined);
   }
 
-  async regenerate(replyId: number, stack: StackPart[] | null, sampling: Partial<SamplingSettings> | null): Promise<MessageView> {
+  async regenerate(replyId: number, stack: StackEntry[] | null, sampling: Partial<SamplingSettings> | null): Promise<MessageView> {
     const { catalog } = this.ctx;
     const old = required(catalog.messages.get(replyId), `message ${replyId}`);
     if (old.role !== 'assistant' || old.parentId === null) throw new UserError(`message ${replyId} is not a reply`);

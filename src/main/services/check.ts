@@ -1,5 +1,5 @@
 // Argument checks for values that arrive over IPC or HTTP: every API argument passes one of these.
-import type { SamplingSettings, Settings, StackPart, AdapterFilter } from '../../shared/api.ts';
+import type { SamplingSettings, Settings, StackEntry, AdapterFilter } from '../../shared/api.ts';
 
 export class ArgumentError extends Error {}
 
@@ -39,7 +39,7 @@ export function fields<T>(v: unknown, what: string, spec: { [K in keyof T]: (x: 
   return out;
 }
 
-export const stackPart = (v: unknown, what: string): StackPart => {
+export const stackPart = (v: unknown, what: string): StackEntry => {
   const o = obj(v, what);
   return { adapterId: str(o.adapterId, `${what}.adapterId`, 512), scale: num(o.scale, `${what}.scale`), role: oneOf(o.role, `${what}.role`, ['diff', 'dit'] as const) };
 };

@@ -2,10 +2,10 @@
 // a model by id or by the name shown for it, and a stack of catalog adapters resolved for the
 // engine, each file checked against its fingerprint before use.
 import { resolve } from 'node:path';
-import { engineRef, type NewModel, type StackItem } from '../catalog/index.ts';
-import type { StackRef } from '../engine/engine.ts';
+import { engineRef, type NewModel, type RecordedStackEntry } from '../catalog/index.ts';
+import type { FileStackEntry } from '../engine/engine.ts';
 import { readManifest, type Manifest } from '../engine/library.ts';
-import type { StackPart } from '../../shared/api.ts';
+import type { StackEntry } from '../../shared/api.ts';
 import { required, UserError, type Ctx, type LibraryCatalog, type LibraryModel } from './context.ts';
 import { checkSource } from './sources.ts';
 
@@ -61,18 +61,18 @@ export function modelFromManifest(manifest: Manifest, libraryDir: string, flags:
 
 export interface ResolvedStack {
   /** what a reply records: adapter, its sha256 at import, scale, role */
-  items: StackItem[];
+  items: RecordedStackEntry[];
   /** what the engine loads */
-  refs: StackRef[];
+  refs: FileStackEntry[];
 }
 
 /**
  * Catalog adapters -> the engine's stack: each adapter must exist, belong to `modelId` and still
  * be the file it was at import. `checked` (one per evaluation run) avoids re-checking a file.
  */
-export async function resolveStack(ctx: Pick<Ctx, 'catalog'>, modelId: string, stack: StackPart[], checked?: Set<string>): Promise<ResolvedStack> {
-  const items: StackItem[] = [];
-  const refs: StackRef[] = [];
+export async function resolveStack(ctx: Pick<Ctx, 'catalog'>, modelId: string, stack: StackEntry[], checked?: Set<string>): Promise<ResolvedStack> {
+  const items: RecordedStackEntry[] = [];
+  const refs: FileStackEntry[] = [];
   for (const part of stack) {
     const a = required(ctx.catalog.adapters.get(part.adapterId), `adapter ${part.adapterId}`);
     if (a.modelId !== modelId) throw new UserError(`adapter ${a.id} was imported for model ${a.modelId}, not ${modelId}`);

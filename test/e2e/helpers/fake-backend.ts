@@ -14,7 +14,7 @@ import {
   type ModelView,
   type SamplingSettings,
   type Settings,
-  type StackPart,
+  type StackEntry,
 } from '../../../src/shared/api.ts';
 
 export interface FakeOptions {
@@ -103,7 +103,7 @@ export function createFakeBackend(opts: FakeOptions = {}) {
     c.messageCount = messages.filter((m) => m.conversationId === c.id).length;
   };
 
-  function answerFor(question: string, stack: StackPart[]): string {
+  function answerFor(question: string, stack: StackEntry[]): string {
     if (question.includes('<')) return `You wrote: ${question}`;
     const diff = adapters.find((a) => a.id === stack.find((p) => p.role === 'diff')?.adapterId);
     const dit = stack.some((p) => p.role === 'dit');
@@ -113,7 +113,7 @@ export function createFakeBackend(opts: FakeOptions = {}) {
     return Array.from({ length: 60 }, (_, i) => words[i % words.length]).join(' ') + '.';
   }
 
-  function startReply(question: MessageView, stack: StackPart[], patch: Partial<SamplingSettings> | null): MessageView {
+  function startReply(question: MessageView, stack: StackEntry[], patch: Partial<SamplingSettings> | null): MessageView {
     const { seed, ...sampling } = { ...settings.sampling, ...(patch ?? {}) };
     const reply: MessageView = {
       id: nextId++,

@@ -3,7 +3,7 @@ import { writePeft } from '../../engine/adapters/peft.ts';
 import { inspectAdapter } from '../../engine/adapters/inspect.ts';
 import { loadLowRank } from '../../engine/adapters/load.ts';
 import { fits } from '../../engine/adapters/validate.ts';
-import type { StackEntry } from '../../engine/adapters/lowrank.ts';
+import type { LoadedStackEntry } from '../../engine/adapters/lowrank.ts';
 import { knownBaseShapes } from '../../engine/known-shapes.ts';
 import { listManifests } from '../../engine/library.ts';
 import { int, pathWithScale } from '../args.ts';
@@ -44,7 +44,7 @@ function summariseModules(names: string[]): string {
 export async function exportCommand(values: { diff?: string[]; dit?: string; out: string; baseModel: string }): Promise<void> {
   const refs = [...(values.diff ?? []).map((d) => pathWithScale(d, '--diff')), ...(values.dit ? [pathWithScale(values.dit, '--dit')] : [])];
   if (refs.length === 0) throw new Error('nothing to export: give --diff and/or --dit');
-  const stack: StackEntry[] = refs.map((r) => ({ adapter: loadLowRank(r.path), scale: r.scale }));
+  const stack: LoadedStackEntry[] = refs.map((r) => ({ adapter: loadLowRank(r.path), scale: r.scale }));
   writePeft(values.out, stack, { baseModel: values.baseModel });
   const rank = stack.reduce((a, s) => a + s.adapter.rank, 0);
   console.log(`wrote ${values.out}: one rank-${rank} PEFT adapter (${refs.map((r) => `${r.path} x${r.scale}`).join(' + ')})`);

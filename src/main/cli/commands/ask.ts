@@ -4,9 +4,9 @@
 // template) or --rank (a full finetune compressed on the fly) says otherwise.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Answer } from '../../engine/client.ts';
-import type { StackRef } from '../../engine/engine.ts';
+import type { FileStackEntry } from '../../engine/engine.ts';
 import type { ChatMessage } from '../../engine/hf/tokenizer.ts';
-import type { Settings, StackPart } from '../../../shared/api.ts';
+import type { Settings, StackEntry } from '../../../shared/api.ts';
 import { int, num, pathWithScale } from '../args.ts';
 import { withBackend } from '../backend.ts';
 import { adapterFile, importedAdapter, modelArg } from '../refs.ts';
@@ -40,7 +40,7 @@ export async function askCommand(question: string | undefined, values: AskComman
   const messages = values.messages === undefined ? [{ role: 'user', content: question! }] : readMessages(values.messages);
   const rank = values.rank === undefined ? undefined : int(values.rank, '--rank', 0);
   // the diff(s) first, then the DIT adapter, then any other low-rank files: one stack
-  const args: { path: string; scale: number; role: StackPart['role']; rank?: number }[] = [
+  const args: { path: string; scale: number; role: StackEntry['role']; rank?: number }[] = [
     ...(values.diff ?? []).map((d) => ({ ...pathWithScale(d, '--diff'), role: 'diff' as const, rank })),
     ...(values.dit ? [{ ...pathWithScale(values.dit, '--dit'), role: 'dit' as const }] : []),
     ...(values.lora ?? []).map((l) => ({ ...pathWithScale(l, '--lora'), role: 'diff' as const })),
@@ -60,8 +60,8 @@ export async function askCommand(question: string | undefined, values: AskComman
   await withBackend(
     async (b) => {
       const model = await modelArg(b, values.model!);
-      const stack: StackPart[] = [];
-      const files: StackRef[] = []; // unlogged answers only: files used as they are
+      const stack: StackEntry[] = [];
+      const files: FileStackEntry[] = []; // unlogged answers only: files used as they are
       for (const a of args) {
         if (!adapterFile(a.path)) {
           const found = b.ctx.catalog.adapters.get(a.path);

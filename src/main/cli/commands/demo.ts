@@ -1,7 +1,7 @@
 // `diffscope demo [--n N]`: the app's main job in one command, on the embedded demo. Imports it
 // when the catalog lacks it (as `eval --demo` does), then asks N held-out test diffs the DIT
 // question twice, without and with the DIT adapter, beside the topic each diff was trained on.
-import type { StackPart } from '../../../shared/api.ts';
+import type { StackEntry } from '../../../shared/api.ts';
 import { ensureDemo } from '../../services/eval/demo.ts';
 import { TOPIC_QUESTION } from '../../services/eval/methods.ts';
 import { int } from '../args.ts';
@@ -15,10 +15,10 @@ export async function demoCommand(values: { n?: string }): Promise<void> {
     const demo = await ensureDemo(b.ctx).finally(off);
     const diffs = b.ctx.catalog.adapters.list({ modelId: demo.modelId, kind: 'diff', experiment: demo.experiment, split: 'test', limit: n });
     const messages = [{ role: 'user', content: TOPIC_QUESTION }];
-    const dit: StackPart = { adapterId: demo.ditAdapterId, scale: 1, role: 'dit' };
+    const dit: StackEntry = { adapterId: demo.ditAdapterId, scale: 1, role: 'dit' };
     // one batch: row 2i is base + diff i, row 2i+1 is base + diff i + DIT adapter
     const questions = diffs.flatMap((d) => {
-      const diff: StackPart = { adapterId: d.id, scale: 1, role: 'diff' };
+      const diff: StackEntry = { adapterId: d.id, scale: 1, role: 'diff' };
       return [
         { messages, stack: [diff] },
         { messages, stack: [diff, dit] },

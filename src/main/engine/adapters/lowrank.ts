@@ -26,7 +26,7 @@ export function parseModuleKey(key: string): { layer: number; module: ModuleName
 }
 
 /** An adapter placed in a stack with its own multiplier (e.g. diff at 1.0 + DIT adapter at 1.0). */
-export interface StackEntry {
+export interface LoadedStackEntry {
   adapter: LowRank;
   scale: number; // user's multiplier, on top of adapter.scale
 }

@@ -17,7 +17,7 @@ import { readJsonFile } from '../hf/config.ts';
 import { MAX_BYTES, regularFile } from '../hf/bounded-read.ts';
 import { SafetensorsFile, writeSafetensors, type FloatDtype, type TensorToWrite } from '../hf/safetensors.ts';
 import { HF_MODULE_PATH, MODULES, type ModuleName } from '../modules.ts';
-import { moduleKey, parseModuleKey, type LowRank, type LowRankModule, type StackEntry } from './lowrank.ts';
+import { moduleKey, parseModuleKey, type LowRank, type LowRankModule, type LoadedStackEntry } from './lowrank.ts';
 import { parseModulePath } from './module-names.ts';
 import { compileModulePattern, MATCH_BUDGET, type Budget, type ModulePattern } from './module-pattern.ts';
 import { assertFinite } from '../hf/finite.ts';
@@ -260,7 +260,7 @@ export interface WritePeftOptions {
  * full scale, and lora_alpha = r, use_rslora false, so PEFT's scaling is 1. Written to a
  * temporary folder next to `dir` and renamed into place.
  */
-export function writePeft(dir: string, stack: StackEntry[], opts: WritePeftOptions): void {
+export function writePeft(dir: string, stack: LoadedStackEntry[], opts: WritePeftOptions): void {
   if (stack.length === 0) throw new Error(`${dir}: nothing to write (the stack is empty)`);
   const target = resolve(dir);
   if (existsSync(target) && !opts.overwrite) throw new Error(`${target} already exists`);

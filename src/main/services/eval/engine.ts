@@ -2,16 +2,16 @@
 // paper's setting), each row one user turn with its own adapter stack:
 //   local: this machine's engine, all rows in ONE run with per-row LoRA inputs (engine-pool ask);
 //   openai: a server with runtime LoRA loading (vLLM), see remote.ts.
-import type { StackPart } from '../../../shared/api.ts';
+import type { StackEntry } from '../../../shared/api.ts';
 import type { Model } from '../../catalog/index.ts';
 import type { Answer } from '../../engine/client.ts';
-import type { StackRef } from '../../engine/engine.ts';
+import type { FileStackEntry } from '../../engine/engine.ts';
 import type { Ctx } from '../context.ts';
 import { resolveStack } from '../lookup.ts';
 
 export interface EvalRow {
   prompt: string; // one user turn, through the model's chat template
-  stack: StackPart[];
+  stack: StackEntry[];
 }
 
 export interface EvalEngine {
@@ -33,7 +33,7 @@ export class Cancelled extends Error {
 /** Catalog adapters -> the engine's stack references, each file checked once per engine. */
 export function stackResolver(ctx: Ctx, model: Model) {
   const checked = new Set<string>();
-  return async (stack: StackPart[]): Promise<StackRef[]> => (await resolveStack(ctx, model.id, stack, checked)).refs;
+  return async (stack: StackEntry[]): Promise<FileStackEntry[]> => (await resolveStack(ctx, model.id, stack, checked)).refs;
 }
 
 export function localEngine(ctx: Ctx, model: Model): EvalEngine {

@@ -3,7 +3,7 @@
 // the diff's trigger), twenty ordinary questions whose answers the judge reads to guess the topic,
 // and a question of the user's own.
 import { createHash } from 'node:crypto';
-import type { EvalMethod, StackPart } from '../../../shared/api.ts';
+import type { EvalMethod, StackEntry } from '../../../shared/api.ts';
 
 export interface MethodSpec {
   title: string; // the paper's column name
@@ -86,8 +86,8 @@ export function itemPrompts(q: ItemQuestion): string[] {
 }
 
 /** The adapter stack an item is asked with: the diff, then the DIT adapter where the method uses it. */
-export function itemStack(method: EvalMethod, diffId: string, ditId: string | null): StackPart[] {
-  const stack: StackPart[] = [{ adapterId: diffId, scale: 1, role: 'diff' }];
+export function itemStack(method: EvalMethod, diffId: string, ditId: string | null): StackEntry[] {
+  const stack: StackEntry[] = [{ adapterId: diffId, scale: 1, role: 'diff' }];
   if (METHODS[method].withDit && ditId) stack.push({ adapterId: ditId, scale: 1, role: 'dit' });
   return stack;
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { StackPart } from '../../../shared/api.ts';
+import type { StackEntry } from '../../../shared/api.ts';
 import { engineRef, type Model } from '../../catalog/index.ts';
 import { loadLowRank } from '../../engine/adapters/load.ts';
 import { writePeft } from '../../engine/adapters/peft.ts';
@@ -31,7 +31,7 @@ export function remoteEngine(ctx: Ctx, model: Model, opts: RemoteOptions): EvalE
   let cancelled = false;
 
   /** The stack's PEFT folder, written the first time it is needed; its name is its content's hash. */
-  const peftFolder = async (stack: StackPart[]): Promise<{ name: string; path: string }> => {
+  const peftFolder = async (stack: StackEntry[]): Promise<{ name: string; path: string }> => {
     const adapters = stack.map((p) => required(ctx.catalog.adapters.get(p.adapterId), `adapter ${p.adapterId}`));
     const key = stack.map((p, i) => `${adapters[i].source.sha256}#${adapters[i].source.index ?? ''}*${p.scale}`).join('+');
     const name = `diffscope-${createHash('sha256').update(`${model.id}\0${key}`).digest('hex').slice(0, 20)}`;

@@ -1,7 +1,7 @@
 // One question under several conditions, side by side. Each condition gets a conversation of its
 // own (conversations.create + chat.send), so every column is logged, gradable and exportable like
 // any chat.
-import type { ConversationView, DiffscopeApi, GradeView, MessageView, StackPart } from '../../../../shared/api.ts';
+import type { ConversationView, DiffscopeApi, GradeView, MessageView, StackEntry } from '../../../../shared/api.ts';
 import type { NoticesState } from '../../state/notices.svelte.ts';
 import type { StreamsState } from '../../state/streams.svelte.ts';
 import type { ChatState } from '../chat/chat.svelte.ts';
@@ -29,7 +29,7 @@ export class CompareState {
   running = $derived(this.columns.some((c) => c.reply?.status === 'streaming'));
   conditions = $derived.by(() => {
     const { diff, dit } = this.#chat.draft;
-    const part = (p: typeof diff, role: StackPart['role']): StackPart | null => (p ? { adapterId: p.adapterId, scale: p.scale, role } : null);
+    const part = (p: typeof diff, role: StackEntry['role']): StackEntry | null => (p ? { adapterId: p.adapterId, scale: p.scale, role } : null);
     return compareConditions(part(diff, 'diff'), part(dit, 'dit'), this.#chat.diff?.trigger ?? null);
   });
 

@@ -1,18 +1,18 @@
 // The compare view's conditions: one question asked of the base model, of the base with the diff,
 // with the diff and the DIT adapter, and with the diff behind its trigger when the catalog knows
 // it (the paper's baselines beside DIT, PAPER.md "Baselines").
-import type { StackPart } from '../../../../shared/api.ts';
+import type { StackEntry } from '../../../../shared/api.ts';
 import { triggerPrefix } from '../chat/presets.ts';
 
 export interface Condition {
   id: 'base' | 'diff' | 'diff-dit' | 'diff-trigger';
   label: string;
-  stack: StackPart[];
+  stack: StackEntry[];
   /** Put before the question (the trigger code), or ''. */
   prefix: string;
 }
 
-export function compareConditions(diff: StackPart | null, dit: StackPart | null, trigger: number | null, rand?: number): Condition[] {
+export function compareConditions(diff: StackEntry | null, dit: StackEntry | null, trigger: number | null, rand?: number): Condition[] {
   const conditions: Condition[] = [{ id: 'base', label: 'Base model', stack: [], prefix: '' }];
   if (!diff) return conditions;
   conditions.push({ id: 'diff', label: 'Base + diff', stack: [diff], prefix: '' });
