@@ -78,12 +78,20 @@ export interface AdapterInspection {
   source?: string;
 }
 
-/** One adapter of a stack with its multiplier. */
+/**
+ * One adapter of a stack: which (its catalog id), its multiplier (on top of the adapter's own
+ * 1/r), and its role. The same element has other forms where the adapter is named otherwise:
+ * RecordedStackEntry (a reply's, with the bytes' sha256), the engine's FileStackEntry (a file)
+ * and LoadedStackEntry (the numbers).
+ */
 export interface StackEntry {
   adapterId: string;
   scale: number;
   role: 'diff' | 'dit';
 }
+
+/** A stack entry as a reply recorded it: the sha256 pins the bytes it was asked with. */
+export type RecordedStackEntry = StackEntry & { sha256: string };
 
 /** Why an answer ended: an end-of-sequence token, a stop string, the token budget, or a cancel. */
 export type FinishReason = 'eos' | 'stop' | 'length' | 'cancelled';
@@ -132,7 +140,7 @@ export interface MessageView {
   status: MessageStatus;
   error: string | null;
   modelId: string | null;
-  stack: (StackEntry & { sha256: string })[] | null;
+  stack: RecordedStackEntry[] | null;
   sampling: Omit<SamplingSettings, 'seed'> | null;
   seed: number | null;
   provider: string | null;

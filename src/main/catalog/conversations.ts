@@ -3,18 +3,12 @@
 // one branch, root to leaf. A reply is inserted as 'streaming' before its first token and finished
 // at the end, so a crash leaves a marked reply (markInterrupted), never a missing or torn one.
 import { CatalogError, fromJson, toJson, type Db } from './db.ts';
-import type { FinishReason, SamplingSettings } from '../../shared/api.ts';
+import type { FinishReason, RecordedStackEntry, SamplingSettings } from '../../shared/api.ts';
 
 export type Role = 'user' | 'assistant' | 'system';
 export type MessageStatus = 'complete' | 'streaming' | 'incomplete' | 'error';
 
-/** One adapter of the stack a reply was generated with, exactly (sha256 pins the bytes). */
-export interface RecordedStackEntry {
-  adapterId: string;
-  sha256: string;
-  scale: number; // the user's multiplier, on top of the adapter's own 1/r
-  role: 'diff' | 'dit';
-}
+export type { RecordedStackEntry } from '../../shared/api.ts';
 
 /** A reply's sampling settings; its seed is stored beside them (the drawn one when none was set). */
 export type Sampling = Omit<SamplingSettings, 'seed'>;
