@@ -10,8 +10,6 @@ export type MessageStatus = 'complete' | 'streaming' | 'incomplete' | 'error';
 
 export type { RecordedStackEntry } from '../../shared/api.ts';
 
-/** A reply's sampling settings; its seed is stored beside them (the drawn one when none was set). */
-export type Sampling = Omit<SamplingSettings, 'seed'>;
 
 export interface ReplyStats {
   promptTokens: number;
@@ -41,7 +39,7 @@ export interface Message {
   error: string | null;
   modelId: string | null;
   stack: RecordedStackEntry[] | null;
-  sampling: Sampling | null;
+  sampling: Omit<SamplingSettings, 'seed'> | null; // the seed is stored beside them (the drawn one when none was set)
   seed: number | null;
   provider: string | null;
   finishReason: FinishReason | null;
@@ -58,7 +56,7 @@ export interface NewMessage {
   error?: string;
   modelId?: string;
   stack?: RecordedStackEntry[];
-  sampling?: Sampling;
+  sampling?: Omit<SamplingSettings, 'seed'>;
   seed?: number;
   provider?: string;
 }
@@ -127,7 +125,7 @@ const toMessage = (r: MessageRow): Message => ({
   error: r.error,
   modelId: r.model_id,
   stack: fromJson<RecordedStackEntry[]>(r.stack),
-  sampling: fromJson<Sampling>(r.sampling),
+  sampling: fromJson<Omit<SamplingSettings, 'seed'>>(r.sampling),
   seed: r.seed,
   provider: r.provider,
   finishReason: r.finish_reason,

@@ -5,7 +5,7 @@
 // One-shot questions from the CLI and the OpenAI endpoint come here too: `ask` logs a new
 // conversation like any other, `answer` (the OpenAI endpoint, `ask --no-log`) only answers.
 import { randomInt } from 'node:crypto';
-import type { Message, Sampling } from '../catalog/index.ts';
+import type { Message } from '../catalog/index.ts';
 import type { AskOptions, FileStackEntry } from '../engine/engine.ts';
 import type { Answer } from '../engine/client.ts';
 import type { ChatMessage } from '../engine/hf/tokenizer.ts';
@@ -44,7 +44,7 @@ export class ChatService {
 
   constructor(private readonly ctx: Ctx) {}
 
-  private sampling(patch: Partial<SamplingSettings> | null): { sampling: Sampling; seed: number } {
+  private sampling(patch: Partial<SamplingSettings> | null): { sampling: Omit<SamplingSettings, 'seed'>; seed: number } {
     const saved = this.ctx.catalog.settings.get<SamplingSettings>('sampling') ?? defaultSettings.sampling;
     const s = { ...saved, ...(patch ?? {}) };
     const seed = s.seed ?? (s.temperature > 0 ? randomInt(2 ** 31) : 0);
