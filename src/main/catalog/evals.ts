@@ -110,6 +110,25 @@ const toItem = (r: ItemRow): EvalItem => ({
 
 const INSERT_ITEM = 'INSERT INTO eval_items (run_id, adapter_id, method) VALUES (?, ?, ?) ON CONFLICT DO NOTHING';
 
+/** What an item asked: its prompt, and for the 20-questions methods the whole exchange. */
+export interface EvalItemDetail {
+  itemId: number;
+  prompt: string;
+  transcript: { question: string; answer: string }[] | null;
+}
+
+interface DetailRow {
+  item_id: number;
+  prompt: string;
+  transcript: string | null;
+}
+
+const toDetail = (r: DetailRow): EvalItemDetail => ({
+  itemId: r.item_id,
+  prompt: r.prompt,
+  transcript: r.transcript === null ? null : (JSON.parse(r.transcript) as EvalItemDetail['transcript']),
+});
+
 export function evalStore(db: Db) {
   const store = {
     /** The run and its items, in one transaction. */
@@ -238,6 +257,34 @@ export function evalStore(db: Db) {
     /** Deletes the run and its items. */
     removeRun(id: number): boolean {
       return db.run(`remove eval run ${id}`, 'DELETE FROM eval_runs WHERE id = ?', [id]).changes > 0;
+    },
+
+    /** Which run an item belongs to, and whether it has an answer yet. */
+    item(id: number): { id: number; runId: number; adapterId: string; status: string } | undefined {
+      return db.get<{ id: number; runId: number; adapterId: string; status: string }>(
+        `get eval item ${id}`,
+        'SELECT id, run_id AS runId, adapter_id AS adapterId, status FROM eval_items WHERE id = ?',
+        [id],
+      );
+    },
+
+    setDetail(d: EvalItemDetail): void {
+      db.run(
+        `record what eval item ${d.itemId} asked`,
+        `INSERT INTO eval_item_details (item_id, prompt, transcript) VALUES (?, ?, ?)
+         ON CONFLICT (item_id) DO UPDATE SET prompt = excluded.prompt, transcript = excluded.transcript`,
+        [d.itemId, d.prompt, d.transcript === null ? null : JSON.stringify(d.transcript)],
+      );
+    },
+
+    detailsForRun(runId: number): EvalItemDetail[] {
+      return db
+        .all<DetailRow>(
+          `list what the items of eval run ${runId} asked`,
+          'SELECT d.* FROM eval_item_details d JOIN eval_items i ON i.id = d.item_id WHERE i.run_id = ? ORDER BY d.item_id',
+          [runId],
+        )
+        .map(toDetail);
     },
   };
   return store;

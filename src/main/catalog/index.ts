@@ -10,9 +10,8 @@ import { migrate } from './migrate.ts';
 import { modelStore } from './models.ts';
 import { adapterStore } from './adapters.ts';
 import { conversationStore, messageStore } from './conversations.ts';
-import { gradeStore } from './grades.ts';
+import { evalGradeStore, gradeStore } from './grades.ts';
 import { evalStore } from './evals.ts';
-import { evalGradeStore } from './eval-grades.ts';
 import { settingStore } from './settings.ts';
 import { optimizeSearch, searchMessages, type SearchHit, type SearchOptions } from './search.ts';
 
@@ -22,7 +21,6 @@ export type * from './adapters.ts';
 export type * from './conversations.ts';
 export type * from './grades.ts';
 export type * from './evals.ts';
-export type * from './eval-grades.ts';
 export type * from './search.ts';
 export { engineRef } from './adapters.ts';
 

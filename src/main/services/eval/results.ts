@@ -42,7 +42,7 @@ export function itemViews(ctx: Ctx, runId: number, filter: EvalItemFilter = {}):
   const page = items.slice(filter.offset ?? 0, filter.limit === undefined ? undefined : (filter.offset ?? 0) + filter.limit);
   const grades = new Map<number, EvalGradeView[]>();
   for (const g of catalog.evalGrades.forRun(runId)) grades.set(g.itemId, [...(grades.get(g.itemId) ?? []), gradeView(g)]);
-  const details = new Map(catalog.evalGrades.detailsForRun(runId).map((d) => [d.itemId, d]));
+  const details = new Map(catalog.evals.detailsForRun(runId).map((d) => [d.itemId, d]));
   const adapters = new Map<string, Adapter | undefined>();
   const adapter = (id: string) => (adapters.has(id) ? adapters.get(id) : adapters.set(id, catalog.adapters.get(id)).get(id));
   return page.map((i) => {

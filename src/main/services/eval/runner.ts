@@ -126,7 +126,7 @@ export class EvalRunner {
         const judge = judged.get(a.item.id);
         const primary = judge ? { score: judge.score, gradeMethod: 'judge' as const } : lexical ? { score: lexical.score, gradeMethod: 'lexical' as const } : {};
         if (!catalog.evals.finishItem(a.item.id, { answer: a.answer, ...primary })) continue; // done by another worker
-        catalog.evalGrades.setDetail({ itemId: a.item.id, prompt: a.prompt, transcript: a.transcript });
+        catalog.evals.setDetail({ itemId: a.item.id, prompt: a.prompt, transcript: a.transcript });
         if (lexical) {
           const note = `${Math.round(lexical.recall * 100)}% of the label's content words${lexical.exact ? ', exact topic' : ''}`;
           catalog.evalGrades.set({ itemId: a.item.id, method: 'lexical', score: lexical.score, reference: a.label, note });

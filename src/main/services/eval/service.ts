@@ -144,7 +144,7 @@ export class EvalService {
 
   gradeItem(itemId: number, score: number, note: string | null): EvalGradeView {
     const { catalog } = this.ctx;
-    const item = required(catalog.evalGrades.item(itemId), `eval item ${itemId}`);
+    const item = required(catalog.evals.item(itemId), `eval item ${itemId}`);
     if (item.status !== 'done') throw new UserError(`eval item ${itemId} has no answer yet`);
     const reference = catalog.adapters.get(item.adapterId)?.label ?? null;
     catalog.evalGrades.set({ itemId, method: 'human', score, note, reference });
