@@ -17,3 +17,10 @@ test('checks in a worker: a result, a refusal naming the file, and a stop at the
   await assert.rejects(checkAdapterOffThread(good, { ...tinyShapes(), layers: 0 }), /module layers\.0\.q_proj: the base model has 0 layers/);
   await assert.rejects(checkAdapterOffThread(good, tinyShapes(), {}, { timeoutMs: 1, heapMb: 256 }), { message: `${good}: reading it took over 0 s; stopped` });
 });
+
+test('many checks at once all finish, a few at a time', async () => {
+  const root = tmpDir('off-thread-many');
+  const folders = Array.from({ length: 8 }, (_, i) => writePeftFolder(join(root, `p${i}`), i % 2 ? {} : { config: { rank_pattern: { '(a+)+': 2 } } }));
+  const outcomes = await Promise.allSettled(folders.map((f) => checkAdapterOffThread(f, tinyShapes())));
+  assert.deepEqual(outcomes.map((o) => o.status), folders.map((_, i) => (i % 2 ? 'fulfilled' : 'rejected')));
+});

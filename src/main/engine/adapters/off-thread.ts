@@ -19,7 +19,24 @@ export interface OffThreadLimits {
 
 const DEFAULT_LIMITS: OffThreadLimits = { timeoutMs: 10 * 60_000, heapMb: 2048 };
 
-function run(req: CheckRequest, what: string, limits: OffThreadLimits): Promise<unknown> {
+/** Checks running at once; more wait their turn (fifty imports must not start fifty threads). */
+const MAX_RUNNING = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function run(req: CheckRequest, what: string, limits: OffThreadLimits): Promise<unknown> {
+  if (running < MAX_RUNNING) running++;
+  else await new Promise<void>((turn) => waiting.push(turn)); // a finished check hands over its slot
+  try {
+    return await runNow(req, what, limits);
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
+function runNow(req: CheckRequest, what: string, limits: OffThreadLimits): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(ENTRY, { workerData: req, resourceLimits: { maxOldGenerationSizeMb: limits.heapMb } });
     let settled = false;
