@@ -17,6 +17,7 @@ import { basename, dirname, isAbsolute, join, normalize, relative, sep } from 'n
 import { moduleKey, type LowRank, type LowRankModule } from './lowrank.ts';
 import { parseModulePath } from './module-names.ts';
 import { isDict, isTensor, openTorchFile, type PyDict, type PyValue, type TorchFile, type TorchFileOptions, type TorchTensor } from './pt/torch-load.ts';
+import { transpose } from '../matrix.ts';
 
 export const PAPER_FORMAT = 'paper-pt';
 
@@ -326,13 +327,6 @@ function toLowRank(path: string, file: TorchFile, pairs: Pair[], what: string): 
     modules.set(p.key, { a, b, inDim: o.inDim, outDim: o.outDim, rank: o.rank });
   });
   return { modules, scale: 1 / rank, rank, meta: { rank: String(rank), layout: ors[0].orientation === 'diff' ? 'A [r, out], B [in, r]' : 'A [out, r], B [r, in]' } };
-}
-
-/** [rows, cols] row-major -> [cols, rows]. */
-function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(m.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c];
-  return out;
 }
 
 // ---- index.csv and experiment folders ----

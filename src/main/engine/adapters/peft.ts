@@ -21,6 +21,7 @@ import { moduleKey, parseModuleKey, type LowRank, type LowRankModule, type Loade
 import { parseModulePath } from './module-names.ts';
 import { compileModulePattern, MATCH_BUDGET, type Budget, type ModulePattern } from './module-pattern.ts';
 import { assertFinite } from '../hf/finite.ts';
+import { transpose } from '../matrix.ts';
 
 export const PEFT_FORMAT = 'peft';
 const CONFIG_FILE = 'adapter_config.json';
@@ -113,12 +114,6 @@ function allZero(file: SafetensorsFile, name: string): boolean {
   const info = file.info(name);
   if (info.dtype !== 'F32' && info.dtype !== 'F16' && info.dtype !== 'BF16') return false;
   return file.readF32(name).every((x) => x === 0);
-}
-
-function transpose(src: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = src[i * cols + j];
-  return out;
 }
 
 /**
