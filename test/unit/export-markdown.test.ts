@@ -8,6 +8,8 @@ import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { exportConversation } from '../../src/main/services/export.ts';
 import { mdCode, mdText } from '../../src/main/services/export/markdown-text.ts';
+import { evalMarkdown } from '../../src/main/services/export/eval-report.ts';
+import type { EvalItemView, EvalResults } from '../../src/shared/api.ts';
 import type { Ctx } from '../../src/main/services/context.ts';
 import { freshCatalog, testModel } from '../helpers/catalog.ts';
 
@@ -57,4 +59,23 @@ test('mdText keeps plain text as is; mdCode fences a command whatever backticks 
   const block = mdCode("ask 'line one\n<script>'");
   assertInert(render(`- reproduce: ${block}`));
   assert.ok(render(`x ${block}`).includes('<code>ask \'line one\n&lt;script&gt;\'\n</code>'));
+});
+
+test('an eval run exported as Markdown keeps answers and labels inert in its tables', () => {
+  const run = {
+    id: 4,
+    modelId: 'qwen3-tiny',
+    ditAdapterId: null,
+    status: 'done',
+    selection: {},
+    progress: { done: 1, total: 1, failed: 0 },
+    settings: { question: '<img src=x onerror=alert(1)>?', maxTokens: 8, batch: 1, engine: { kind: 'local' }, judge: null },
+  };
+  const results = { run, methods: [{ title: 'DIT', graded: 1, items: 1, mean: 3, ci95: null, accuracy: null, unavailable: null }] } as unknown as EvalResults;
+  const items = [{ adapterId: 'x/0001', label: '<svg onload=alert(2)>', method: 'dit', answer: 'a | b\n<script>alert(3)</script> [go](javascript:alert(4))', error: null, score: 3 }] as unknown as EvalItemView[];
+  const md = evalMarkdown(results, items, { model: null, ditAdapter: null });
+  const html = render(md);
+  assertInert(html);
+  assert.ok(html.includes('&lt;script&gt;alert(3)&lt;/script&gt;'), html);
+  assert.match(md, /\| a \\\| b &lt;script>alert\(3\)&lt;\/script> \[go\]\(#unsafe-link-removed\) \| 3 \|/, 'one table row, its "|" escaped');
 });
