@@ -6,7 +6,7 @@
 // conversation like any other, `answer` (the OpenAI endpoint, `ask --no-log`) only answers.
 import { randomInt } from 'node:crypto';
 import type { Message } from '../catalog/index.ts';
-import type { AskOptions, FileStackEntry } from '../engine/engine.ts';
+import type { AskOptions, AskRow, FileStackEntry } from '../engine/engine.ts';
 import type { Answer } from '../engine/client.ts';
 import type { ChatMessage } from '../engine/hf/tokenizer.ts';
 import type { ChatStarted, MessageView, SamplingSettings, StackEntry } from '../../shared/api.ts';
@@ -200,11 +200,11 @@ export class ChatService {
   async answerBatch(modelId: string, questions: { messages: ChatMessage[]; stack: StackEntry[] }[], sampling: Partial<SamplingSettings>): Promise<Answer> {
     const model = required(this.ctx.catalog.models.get(modelId), `model ${modelId}`);
     const checked = new Set<string>();
-    const rows = [];
+    const rows: AskRow[] = [];
     for (const q of questions) rows.push({ messages: q.messages, stack: (await resolveStack(this.ctx, model.id, q.stack, checked)).refs });
     this.checkBudget(model.id, sampling);
     const { sampling: s, seed } = this.sampling(sampling);
-    return this.ctx.engines.ask(model.id, model.libraryDir, rows, { maxTokens: s.maxTokens, stopStrings: s.stop, sampling: { ...s, seed } }, () => {});
+    return fromFirstWord((onToken) => this.ctx.engines.ask(model.id, model.libraryDir, rows, { maxTokens: s.maxTokens, stopStrings: s.stop, sampling: { ...s, seed } }, onToken), () => {});
   }
 
   /** A one-shot question, not logged (the OpenAI endpoint, `ask --no-log`). */

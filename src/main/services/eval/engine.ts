@@ -7,6 +7,7 @@ import type { Model } from '../../catalog/index.ts';
 import type { Answer } from '../../engine/client.ts';
 import type { FileStackEntry } from '../../engine/engine.ts';
 import type { Ctx } from '../context.ts';
+import { fromFirstWord } from '../first-word.ts';
 import { resolveStack } from '../lookup.ts';
 
 export interface EvalRow {
@@ -45,7 +46,9 @@ export function localEngine(ctx: Ctx, model: Model): EvalEngine {
     async answer(rows, maxTokens) {
       if (cancelled) throw new Cancelled();
       const askRows = await Promise.all(rows.map(async (r) => ({ messages: [{ role: 'user', content: r.prompt }], stack: await resolve(r.stack) })));
-      running = ctx.engines.ask(model.id, model.libraryDir, askRows, { maxTokens, sampling: { temperature: 0 } }, () => {});
+      // answers start at their first word, as the chat's and the OpenAI endpoint's do (a remote
+      // Diffscope answers exactly as this engine)
+      running = fromFirstWord((onToken) => ctx.engines.ask(model.id, model.libraryDir, askRows, { maxTokens, sampling: { temperature: 0 } }, onToken), () => {});
       try {
         const { rows: out } = await running.result;
         if (cancelled || out.some((r) => r.finishReason === 'cancelled')) throw new Cancelled();
