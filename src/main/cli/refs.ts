@@ -3,10 +3,9 @@
 // catalog id, or a file (imported into the catalog first, once, when the answer is to be logged).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { modelsDir } from '../engine/library.ts';
 import type { Backend } from '../services/backend.ts';
 import type { LibraryModel } from '../services/context.ts';
-import { catalogLibraryModel, findModel } from '../services/lookup.ts';
+import { catalogLibraryModel, findModel, libraryFolder } from '../services/lookup.ts';
 import { runJob } from './jobs.ts';
 
 /** --model: an id or name of the catalog, a library folder, or a Hugging Face folder (imported). */
@@ -19,8 +18,8 @@ export async function modelArg(b: Backend, ref: string): Promise<LibraryModel> {
   if (existsSync(join(ref, 'manifest.json'))) return catalogLibraryModel(b.ctx, ref);
   const found = findModel(catalog, ref);
   if (found) return found;
-  const inLibrary = join(modelsDir(b.ctx.home), ref);
-  if (!ref.includes('/') && existsSync(join(inLibrary, 'manifest.json'))) return catalogLibraryModel(b.ctx, inLibrary);
+  const inLibrary = libraryFolder(b.ctx.home, ref);
+  if (inLibrary) return catalogLibraryModel(b.ctx, inLibrary);
   throw new Error(`model "${ref}" is neither a model id or name in the catalog (see \`diffscope models\`) nor a model folder`);
 }
 

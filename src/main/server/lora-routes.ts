@@ -8,9 +8,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkAdapterOffThread } from '../engine/adapters/off-thread.ts';
 import type { FileStackEntry } from '../engine/engine.ts';
 import type { Backend } from '../services/backend.ts';
+import { checkAdapterFolder } from '../services/adapter-files.ts';
 import { findModel } from '../services/lookup.ts';
 import { HttpError, readJson } from './http-util.ts';
 
@@ -73,7 +73,7 @@ async function load(backend: Backend, req: IncomingMessage, res: ServerResponse)
   }
   const model = baseModel(backend, field(body, 'base_model', false));
   try {
-    await checkAdapterOffThread(resolve(path), model.manifest); // a hostile folder stalls only this request
+    await checkAdapterFolder(resolve(path), model.manifest); // a hostile folder stalls only this request
   } catch (err) {
     throw new HttpError(400, `${path}: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -1,10 +1,11 @@
 // Catalog lookups that every entry point shares (chat, evaluations, the OpenAI endpoint, the CLI):
 // a model by id or by the name shown for it, and a stack of catalog adapters resolved for the
 // engine, each file checked against its fingerprint before use.
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { engineRef, type NewModel, type RecordedStackEntry } from '../catalog/index.ts';
 import type { FileStackEntry } from '../engine/engine.ts';
-import { readManifest, type Manifest } from '../engine/library.ts';
+import { modelsDir, readManifest, type Manifest } from '../engine/library.ts';
 import type { StackEntry } from '../../shared/api.ts';
 import { required, UserError, type Ctx, type LibraryCatalog, type LibraryModel } from './context.ts';
 import { checkSource } from './sources.ts';
@@ -57,6 +58,12 @@ export function modelFromManifest(manifest: Manifest, libraryDir: string, flags:
     manifest,
     ...flags,
   };
+}
+
+/** The library folder of model `id` under `home`, when it holds an imported model. */
+export function libraryFolder(home: string, id: string): string | undefined {
+  const dir = join(modelsDir(home), id);
+  return !id.includes('/') && !id.includes('\\') && existsSync(join(dir, 'manifest.json')) ? dir : undefined;
 }
 
 export interface ResolvedStack {

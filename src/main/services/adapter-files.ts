@@ -1,0 +1,37 @@
+// Adapter files outside the catalog, for the CLI's `adapters inspect|export` and the vLLM-style
+// runtime LoRA routes: what a file holds and which bases it fits, a stack written as one PEFT
+// adapter, a folder checked against a model. Entry points reach the engine's adapter readers here.
+import { inspectAdapter } from '../engine/adapters/inspect.ts';
+import { loadLowRank } from '../engine/adapters/load.ts';
+import type { LoadedStackEntry } from '../engine/adapters/lowrank.ts';
+import { checkAdapterOffThread } from '../engine/adapters/off-thread.ts';
+import { writePeft } from '../engine/adapters/peft.ts';
+import { fits } from '../engine/adapters/validate.ts';
+import { knownBaseShapes } from '../engine/known-shapes.ts';
+import { listManifests, type Manifest } from '../engine/library.ts';
+
+/** What an adapter file holds, and which library models or released shapes it fits. */
+export function inspectAdapterFile(path: string, opts: { base?: string; rank?: number } = {}) {
+  const lr = loadLowRank(path, opts);
+  const info = inspectAdapter(lr);
+  const candidates = [...listManifests().map((m) => ({ name: `${m.id} (library)`, base: m })), ...knownBaseShapes()];
+  return {
+    ...info,
+    /** a full finetune's share of ||ΔW||_F² kept at this rank */
+    energy: lr.meta.energy ? Number(lr.meta.energy) : undefined,
+    warning: lr.meta.warning as string | undefined,
+    fits: fits(lr, candidates).map((c) => c.name),
+  };
+}
+
+/** Adapter files with scales written as one PEFT adapter (ranks add up); its rank. */
+export function exportStackAsPeft(stack: { path: string; scale: number }[], out: string, baseModel = ''): number {
+  const loaded: LoadedStackEntry[] = stack.map((r) => ({ adapter: loadLowRank(r.path), scale: r.scale }));
+  writePeft(out, loaded, { baseModel });
+  return loaded.reduce((a, s) => a + s.adapter.rank, 0);
+}
+
+/** Reads and validates an adapter folder against a model in a worker thread: a hostile folder stalls no request. */
+export async function checkAdapterFolder(path: string, manifest: Manifest): Promise<void> {
+  await checkAdapterOffThread(path, manifest);
+}
