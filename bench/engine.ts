@@ -1,77 +1,81 @@
-// Engine figures on the 0.6b preset (Qwen3-0.6B shapes), fp32, CPU, batch 1: decode against the
-// memory roofline, prefill of a 128-token prompt, the cost of a rank-17 stack, and stack swaps.
+// Engine figures on the 0.6b preset (Qwen3-0.6B shapes), CPU, batch 1, for each CPU precision
+// (fp32, int8, int4): decode against the memory roofline of that precision's bytes per token,
+// prefill of a 128-token prompt, the cost of a rank-17 stack, decode at position 2,048 against
+// position 16, and stack swaps. The top-level figures are fp32's.
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeModel } from '../src/main/engine/dev/make-model.ts';
 import { importModel } from '../src/main/engine/build/import-model.ts';
+import { precisionFor, type PrecisionId } from '../src/main/engine/build/precision.ts';
 import { ModelSession } from '../src/main/engine/session.ts';
 import { StackFeeds } from '../src/main/engine/stack.ts';
 import { forwardStep, KvCache } from '../src/main/engine/forward.ts';
-import { generate } from '../src/main/engine/generate.ts';
-import { GREEDY } from '../src/main/engine/sampler.ts';
-import { MODULES } from '../src/main/engine/modules.ts';
 import type { LowRank, LoadedStackEntry } from '../src/main/engine/adapters/lowrank.ts';
 import { randomLowRankFor } from './random-adapter.ts';
 import { measureReadBandwidth } from './bandwidth.ts';
+import { bytesPerToken, decodeRate, median } from './decode.ts';
+
+export interface PrecisionBench {
+  decodeTokensPerSec: number;
+  rooflineTokensPerSec: number;
+  rooflineRatio: number;
+  prefillTokensPerSec: number;
+  loraOverheadRatio: number;
+  /** decode at position 2,048 ÷ decode at position 16 */
+  longContextRatio: number;
+  weightBytesPerToken: number;
+  decodeRank17TokensPerSec: number;
+  loadMs: number;
+}
 
 export interface EngineBench {
+  // fp32, as before
   decodeTokensPerSec: number;
   rooflineTokensPerSec: number;
   rooflineRatio: number;
   prefillTokensPerSec: number;
   loraOverheadRatio: number;
   swapMs: number;
-  // context for the figures above
   readBandwidthGBps: number;
   weightBytesPerToken: number;
   decodeRank17TokensPerSec: number;
   swapFullMs: number;
   provider: string;
   threads: number;
+  /** decode at position 2,048 ÷ decode at position 16, fp32 */
+  longContext: number;
+  precisions: Partial<Record<PrecisionId, PrecisionBench>>;
+  /** int4 decode ÷ fp32 decode in the same run */
+  int4SpeedupOverFp32?: number;
 }
 
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const CPU_PRECISIONS: PrecisionId[] = ['fp32', 'int8', 'int4'];
 
-async function decodeRate(session: ModelSession, stack: LoadedStackEntry[], tokens: number): Promise<number> {
+/** ms per decode step with `past` tokens already cached (the cache's content does not change the work). */
+async function stepMsAt(session: ModelSession, past: number, steps: number): Promise<number> {
   const feeds = new StackFeeds(session.manifest.shapes);
-  feeds.set([stack]);
-  const prompt = Array.from({ length: 8 }, (_, i) => 1000 + i * 7);
-  const { stats } = await generate(session, feeds, [prompt], {
-    maxTokens: tokens,
-    sampling: GREEDY,
-    eosIds: [],
-    newDecoder: () => ({ push: () => '' }),
-  });
-  return stats.decodeTokensPerSec;
+  feeds.set([[]]);
+  const cache = new KvCache(1, past + steps + 1);
+  cache.reserve(session, past + steps + 1);
+  cache.lengths[0] = past;
+  await forwardStep(session, cache, feeds, [[1000]], [[0]], 'greedy'); // warm-up at this length
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t = performance.now();
+    await forwardStep(session, cache, feeds, [[1000 + i]], [[0]], 'greedy');
+    times.push(performance.now() - t);
+  }
+  return median(times);
 }
 
-export async function benchEngine(work: string, log: (s: string) => void): Promise<EngineBench> {
-  const threads = availableParallelism();
-  const hfDir = join(work, 'qwen3-0.6b');
-  if (!existsSync(join(hfDir, 'model.safetensors'))) {
-    log('making the 0.6b checkpoint (random weights, Qwen3-0.6B shapes)...');
-    await makeModel({ arch: 'qwen3', preset: '0.6b', out: hfDir, seed: 1 });
-  }
-  log('importing (fp32)...');
-  const { dir } = await importModel(hfDir, { precision: 'fp32', home: join(work, 'home') });
-  const session = await ModelSession.open(dir, { provider: 'cpu', threads });
-  const { shapes } = session.manifest;
+async function benchPrecision(session: ModelSession, bandwidth: number, stack17: LoadedStackEntry[], log: (s: string) => void): Promise<PrecisionBench> {
+  const { manifest } = session;
+  const precision = precisionFor(manifest.precision, manifest.quantization?.blockSize);
+  const perToken = bytesPerToken(manifest.config, precision);
+  const roofline = bandwidth / perToken;
 
-  log('measuring memory read bandwidth...');
-  const bandwidth = Math.max(await measureReadBandwidth(work, threads), await measureReadBandwidth(work, 1));
-  // every linear weight and the output projection are read once per decoded token (fp32)
-  const linear = MODULES.reduce((sum, m) => sum + shapes.modules[m][0] * shapes.modules[m][1], 0) * shapes.layers;
-  const weightBytesPerToken = (linear + shapes.hidden * shapes.vocab) * 4;
-  const roofline = bandwidth / weightBytesPerToken;
-
-  log('decode, rank 0 and rank 17...');
-  const diff = randomLowRankFor(shapes, 1, 1);
-  const dit = randomLowRankFor(shapes, 16, 2);
-  const stack17: LoadedStackEntry[] = [
-    { adapter: diff, scale: 1 },
-    { adapter: dit, scale: 1 },
-  ];
+  log(`  ${manifest.precision}: decode, rank 0 and rank 17...`);
   await decodeRate(session, [], 4); // warm-up
   const rates0: number[] = [];
   const rates17: number[] = [];
@@ -82,8 +86,8 @@ export async function benchEngine(work: string, log: (s: string) => void): Promi
   const decode0 = median(rates0);
   const decode17 = median(rates17);
 
-  log('prefill, 128 tokens...');
-  const feeds = new StackFeeds(shapes);
+  log(`  ${manifest.precision}: prefill, 128 tokens...`);
+  const feeds = new StackFeeds(manifest.shapes);
   feeds.set([[]]);
   const prompt = Array.from({ length: 128 }, (_, i) => (i * 7919) % 100000);
   const prefill: number[] = [];
@@ -92,9 +96,77 @@ export async function benchEngine(work: string, log: (s: string) => void): Promi
     await forwardStep(session, new KvCache(1), feeds, [prompt], [[127]]);
     prefill.push(performance.now() - t);
   }
-  const prefillTokensPerSec = 128 / (median(prefill.slice(1)) / 1000);
 
-  log('swapping stacks...');
+  log(`  ${manifest.precision}: decode at position 16 and 2,048...`);
+  const at16 = await stepMsAt(session, 16, 12);
+  const at2048 = await stepMsAt(session, 2048, 12);
+  return {
+    decodeTokensPerSec: decode0,
+    rooflineTokensPerSec: roofline,
+    rooflineRatio: decode0 / roofline,
+    prefillTokensPerSec: 128 / (median(prefill.slice(1)) / 1000),
+    loraOverheadRatio: decode17 / decode0,
+    longContextRatio: at16 / at2048,
+    weightBytesPerToken: perToken,
+    decodeRank17TokensPerSec: decode17,
+    loadMs: 0,
+  };
+}
+
+export async function benchEngine(work: string, log: (s: string) => void): Promise<EngineBench> {
+  const threads = availableParallelism();
+  const hfDir = join(work, 'qwen3-0.6b');
+  if (!existsSync(join(hfDir, 'model.safetensors'))) {
+    log('making the 0.6b checkpoint (random weights, Qwen3-0.6B shapes)...');
+    makeModel({ arch: 'qwen3', preset: '0.6b', out: hfDir, seed: 1 });
+  }
+  log('measuring memory read bandwidth...');
+  const bandwidth = Math.max(await measureReadBandwidth(work, threads), await measureReadBandwidth(work, 1));
+
+  const precisions: EngineBench['precisions'] = {};
+  let swapMs = 0;
+  let swapFullMs = 0;
+  let provider = 'cpu';
+  for (const id of CPU_PRECISIONS) {
+    log(`importing (${id})...`);
+    const { dir } = await importModel(hfDir, { precision: id, home: join(work, 'home') });
+    const t = performance.now();
+    const session = await ModelSession.open(dir, { provider: 'cpu', threads });
+    const loadMs = performance.now() - t;
+    provider = session.provider;
+    const { shapes } = session.manifest;
+    const diff = randomLowRankFor(shapes, 1, 1);
+    const dit = randomLowRankFor(shapes, 16, 2);
+    const stack17: LoadedStackEntry[] = [
+      { adapter: diff, scale: 1 },
+      { adapter: dit, scale: 1 },
+    ];
+    precisions[id] = { ...(await benchPrecision(session, bandwidth, stack17, log)), loadMs };
+    if (id === 'fp32') [swapMs, swapFullMs] = measureSwaps(shapes, stack17, dit);
+    await session.release();
+  }
+  const fp32 = precisions.fp32!;
+  return {
+    decodeTokensPerSec: fp32.decodeTokensPerSec,
+    rooflineTokensPerSec: fp32.rooflineTokensPerSec,
+    rooflineRatio: fp32.rooflineRatio,
+    prefillTokensPerSec: fp32.prefillTokensPerSec,
+    loraOverheadRatio: fp32.loraOverheadRatio,
+    swapMs,
+    readBandwidthGBps: bandwidth / 1e9,
+    weightBytesPerToken: fp32.weightBytesPerToken,
+    decodeRank17TokensPerSec: fp32.decodeRank17TokensPerSec,
+    swapFullMs,
+    provider,
+    threads,
+    longContext: fp32.longContextRatio,
+    precisions,
+    int4SpeedupOverFp32: precisions.int4 ? precisions.int4.decodeTokensPerSec / fp32.decodeTokensPerSec : undefined,
+  };
+}
+
+/** StackFeeds.set from one diff + DIT stack to another (median ms), and with a new DIT adapter too. */
+function measureSwaps(shapes: ModelSession['manifest']['shapes'], stack17: LoadedStackEntry[], dit: LowRank): [number, number] {
   const diffs: LowRank[] = Array.from({ length: 6 }, (_, i) => randomLowRankFor(shapes, 1, 10 + i));
   const swap = new StackFeeds(shapes);
   swap.set([stack17]);
@@ -111,19 +183,5 @@ export async function benchEngine(work: string, log: (s: string) => void): Promi
     swap.set([[{ adapter: diffs[i], scale: 1 }, { adapter: d, scale: 0.5 }]]);
     full.push(performance.now() - t);
   }
-  await session.release();
-  return {
-    decodeTokensPerSec: decode0,
-    rooflineTokensPerSec: roofline,
-    rooflineRatio: decode0 / roofline,
-    prefillTokensPerSec,
-    loraOverheadRatio: decode17 / decode0,
-    swapMs: median(swaps),
-    readBandwidthGBps: bandwidth / 1e9,
-    weightBytesPerToken,
-    decodeRank17TokensPerSec: decode17,
-    swapFullMs: median(full),
-    provider: session.provider,
-    threads,
-  };
+  return [median(swaps), median(full)];
 }

@@ -1,9 +1,11 @@
-// `npm run bench [-- --json] [-- --only engine|catalog|eval]`: figures as ratios to a limit measured
+// `npm run bench [-- --json] [-- --only engine|catalog|eval|scale [--preset P]]`: figures as ratios to a limit measured
 // in the same run, or as absolute times where the brief sets a bound.
 import { join } from 'node:path';
 import { benchEngine, type EngineBench } from './engine.ts';
 import { benchCatalog, type CatalogBench } from './catalog.ts';
 import { benchEval, type EvalBench } from './eval.ts';
+import { benchScale, type ScaleBench } from './scale.ts';
+import type { MakeModelPreset } from '../src/main/engine/dev/make-model.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -11,10 +13,13 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 const work = join(import.meta.dirname, '.tmp');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const result: { engine?: EngineBench; catalog?: CatalogBench; eval?: EvalBench } = {};
+const preset = (args.includes('--preset') ? args[args.indexOf('--preset') + 1] : 'qwen3-4b') as MakeModelPreset;
+const result: { engine?: EngineBench; catalog?: CatalogBench; eval?: EvalBench; scale?: ScaleBench } = {};
 if (!only || only === 'engine') result.engine = await benchEngine(work, log);
 if (!only || only === 'catalog') result.catalog = await benchCatalog(work, log);
 if (!only || only === 'eval') result.eval = await benchEval(work, log);
+// the full-size checkpoint takes minutes and gigabytes: only when asked for
+if (only === 'scale') result.scale = await benchScale(work, log, preset);
 
 if (json) {
   console.log(JSON.stringify(result, null, 2));
@@ -27,6 +32,21 @@ if (json) {
     console.log(`  prefill (128)     ${e.prefillTokensPerSec.toFixed(1)} tok/s`);
     console.log(`  rank-17 stack     ${(e.loraOverheadRatio * 100).toFixed(1)}% of rank-0 decode speed (${e.decodeRank17TokensPerSec.toFixed(2)} tok/s)`);
     console.log(`  swap diff         ${e.swapMs.toFixed(2)} ms (whole stack: ${e.swapFullMs.toFixed(2)} ms), no session rebuild`);
+    console.log(`  position 2,048    ${(e.longContext * 100).toFixed(1)}% of decode speed at position 16`);
+    for (const [id, p] of Object.entries(e.precisions)) {
+      console.log(
+        `  ${id.padEnd(5)} decode ${p.decodeTokensPerSec.toFixed(2)} tok/s = ${(p.rooflineRatio * 100).toFixed(1)}% of ${p.rooflineTokensPerSec.toFixed(1)}; prefill ${p.prefillTokensPerSec.toFixed(0)} tok/s; rank 17 ${(p.loraOverheadRatio * 100).toFixed(1)}%; at 2,048 ${(p.longContextRatio * 100).toFixed(1)}%; load ${p.loadMs.toFixed(0)} ms`,
+      );
+    }
+  }
+  const sc = result.scale;
+  if (sc) {
+    console.log(`scale (${sc.preset}, ${(sc.checkpointBytes / 1e9).toFixed(1)} GB checkpoint, ${sc.cores} cores)`);
+    for (const [id, r] of Object.entries(sc.runs)) {
+      console.log(
+        `  ${id} import ${r.importSeconds.toFixed(1)} s (peak RSS ${(r.importPeakRssBytes / 1e9).toFixed(2)} GB), ${(r.modelBytes / 1e9).toFixed(2)} GB; load ${r.sessionLoadMs.toFixed(0)} ms; first token ${r.timeToFirstTokenMs.toFixed(0)} ms; decode ${r.decodeTokensPerSec.toFixed(2)} tok/s = ${(r.rooflineRatio * 100).toFixed(1)}% of roofline; ask peak RSS ${(r.askPeakRssBytes / 1e9).toFixed(2)} GB`,
+      );
+    }
   }
   const c = result.catalog;
   if (c) {

@@ -22,6 +22,7 @@ import type {
   ChatStarted,
   ConversationDetail,
   ConversationView,
+  DoctorReport,
   ExportedFile,
   ExportFormat,
   GradeView,
@@ -40,11 +41,14 @@ export type * from './types.ts';
 export interface DiffscopeRequests {
   app: {
     info(): Promise<AppInfo>;
+    /** Cores, memory, disk, each execution provider (tried for real), and what each model needs. */
+    doctor(): Promise<DoctorReport>;
   };
   models: {
     list(): Promise<ModelView[]>;
     /** A Hugging Face model folder; runs as a job (progress arrives as `job` events). */
-    import(path: string, precision: 'fp32' | 'fp16' | 'int8' | 'int4' | 'auto'): Promise<JobView>;
+    /** precision auto: the most precise that fits (docs/engine.md); blockSize: values per scale of int8/int4 (default 32). */
+    import(path: string, precision: 'fp32' | 'fp16' | 'int8' | 'int4' | 'auto', blockSize?: number): Promise<JobView>;
     remove(id: string): Promise<void>;
   };
   adapters: {
@@ -110,6 +114,8 @@ export interface DiffscopeRequests {
   };
   jobs: {
     list(): Promise<JobView[]>;
+    /** Stops a running job (an import leaves nothing behind); it ends as failed, saying so. */
+    cancel(id: string): Promise<JobView>;
   };
   settings: {
     get(): Promise<Settings>;
@@ -151,7 +157,7 @@ export type ResultOf<C extends Channel> = MethodAt<C> extends (...args: never[])
  * ways: a method added to DiffscopeRequests without a channel here, or a stray one, fails to compile.
  */
 export const API_CHANNELS = {
-  app: { info: 'app:info' },
+  app: { info: 'app:info', doctor: 'app:doctor' },
   models: { list: 'models:list', import: 'models:import', remove: 'models:remove' },
   adapters: { list: 'adapters:list', import: 'adapters:import', inspect: 'adapters:inspect', setTags: 'adapters:setTags', remove: 'adapters:remove' },
   conversations: {
@@ -186,7 +192,7 @@ export const API_CHANNELS = {
     remove: 'evals:remove',
     setEngineKey: 'evals:setEngineKey',
   },
-  jobs: { list: 'jobs:list' },
+  jobs: { list: 'jobs:list', cancel: 'jobs:cancel' },
   settings: { get: 'settings:get', set: 'settings:set' },
   export: { conversation: 'export:conversation', conversations: 'export:conversations', evalRun: 'export:evalRun' },
 } as const satisfies { [D in Domain]: { [M in MethodOf<D>]: `${D}:${M}` } };

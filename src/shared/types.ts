@@ -187,6 +187,9 @@ export interface JobView {
   phase: string;
   done: number;
   total: number;
+  /** Throughput and time left in the phase, where the job measures them (imports). */
+  bytesPerSec?: number;
+  etaSeconds?: number | null;
   error: string | null;
   result: { modelId?: string; adapterIds?: string[]; missing?: number } | null; // missing: diffs whose shard is not on disk
   startedAt: string;
@@ -396,3 +399,41 @@ export interface EvalItemFilter {
 }
 
 export type EvalExportFormat = 'csv' | 'json' | 'md' | 'html';
+
+/** `diffscope doctor` and Settings → Engine: what this machine can run. */
+export interface DoctorReport {
+  machine: {
+    platform: string;
+    cpu: string;
+    cores: number;
+    totalMemoryBytes: number;
+    freeMemoryBytes: number;
+    dataDir: string;
+    freeDiskBytes: number | null;
+  };
+  providers: ProviderReport[];
+  models: ModelFit[];
+}
+
+export interface ProviderReport {
+  name: 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+  available: boolean;
+  /** What was found, or exactly what is missing. */
+  detail: string;
+  /** The command that installs what is missing, where one exists. */
+  install?: string;
+}
+
+export interface ModelFit {
+  id: string;
+  name: string;
+  /** The precision the model was imported at, which it loads at. */
+  precision: 'fp32' | 'fp16' | 'int8' | 'int4';
+  weightBytes: number;
+  /** Weights, kernels' packed copies, a 4k-token KV cache and the runtime. */
+  memoryNeededBytes: number;
+  fitsNow: boolean;
+  /** What `--precision auto` would choose for this model's checkpoint on this machine now, and why. */
+  autoPrecision: 'fp32' | 'fp16' | 'int8' | 'int4';
+  autoReason: string;
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeModel } from '../../src/main/engine/dev/make-model.ts';
+import { makeModel, presetConfig } from '../../src/main/engine/dev/make-model.ts';
 import { parseModelConfig, readModelConfig, type ArchKey } from '../../src/main/engine/hf/config.ts';
 import { SafetensorsCheckpoint } from '../../src/main/engine/hf/safetensors.ts';
 import { loadTokenizer, readGenerationConfig } from '../../src/main/engine/hf/tokenizer.ts';
@@ -87,7 +87,9 @@ for (const arch of ['qwen3', 'llama', 'gemma3'] as const) {
     }
     assert.equal(made.tensors, shapes.size);
     assert.deepEqual(progress.at(-1), [made.bytes, made.bytes]);
-    assert.equal(progress.length, shapes.size);
+    // progress after every chunk of every tensor, never backwards
+    assert.ok(progress.length >= shapes.size, `${progress.length} progress calls for ${shapes.size} tensors`);
+    assert.ok(progress.every(([d], i) => i === 0 || d > progress[i - 1][0]));
     assert.deepEqual(ck.metadata, { format: 'pt' });
 
     // Weights: finite, centred, norms around 1 (around 0 where Gemma stores the offset from 1).
@@ -108,6 +110,43 @@ for (const arch of ['qwen3', 'llama', 'gemma3'] as const) {
   });
 }
 
+test("each released model's preset writes its config.json's shapes, layout and shard count", () => {
+  const expect = {
+    'qwen3-1.7b': { arch: 'qwen3', layers: 28, hidden: 2048, heads: 16, kv: 8, inter: 6144, vocab: 151936, tied: true, prefix: 'model.' },
+    'qwen3-4b': { arch: 'qwen3', layers: 36, hidden: 2560, heads: 32, kv: 8, inter: 9728, vocab: 151936, tied: true, prefix: 'model.' },
+    'qwen3-8b': { arch: 'qwen3', layers: 36, hidden: 4096, heads: 32, kv: 8, inter: 12288, vocab: 151936, tied: false, prefix: 'model.' },
+    'gemma3-1b': { arch: 'gemma3', layers: 26, hidden: 1152, heads: 4, kv: 1, inter: 6912, vocab: 262144, tied: true, prefix: 'model.' },
+    'gemma3-4b': { arch: 'gemma3', layers: 34, hidden: 2560, heads: 8, kv: 4, inter: 10240, vocab: 262208, tied: true, prefix: 'language_model.model.' },
+  } as const;
+  for (const [preset, want] of Object.entries(expect)) {
+    const c = parseModelConfig(presetConfig(preset as keyof typeof expect), `${preset}/config.json`);
+    const got = { arch: c.arch, layers: c.numLayers, hidden: c.hiddenSize, heads: c.numHeads, kv: c.numKvHeads, inter: c.intermediateSize, vocab: c.vocabSize, tied: c.tieWordEmbeddings, prefix: c.weightPrefix };
+    assert.deepEqual(got, want, preset);
+  }
+  // gemma-3-4b-it is the multimodal release: its text model sits under text_config
+  const g = presetConfig('gemma3-4b');
+  assert.deepEqual(g.architectures, ['Gemma3ForConditionalGeneration']);
+  assert.equal((g.text_config as Record<string, unknown>).sliding_window, 1024);
+  assert.throws(() => makeModel({ arch: 'llama', preset: 'qwen3-4b', out: join(root, 'x') }), /preset qwen3-4b is a qwen3 model, not llama/);
+});
+
+test('a sharded checkpoint holds the same tensors as one file, with an index naming each shard', () => {
+  const one = makeModel({ arch: 'qwen3', preset: 'tiny', out: join(root, 'one-file'), seed: 5 });
+  const three = makeModel({ arch: 'qwen3', preset: 'tiny', out: join(root, 'three-shards'), seed: 5, shards: 3 });
+  assert.equal(one.shards, 1);
+  assert.equal(three.shards, 3);
+  const index = JSON.parse(readFileSync(join(three.dir, 'model.safetensors.index.json'), 'utf8'));
+  assert.equal(index.metadata.total_size, three.bytes);
+  assert.deepEqual([...new Set(Object.values(index.weight_map))].sort(), ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']);
+  assert.ok(!existsSync(join(three.dir, 'model.safetensors')));
+  const a = SafetensorsCheckpoint.open(one.dir);
+  const b = SafetensorsCheckpoint.open(three.dir);
+  assert.deepEqual(b.names().sort(), a.names().sort());
+  for (const name of a.names()) assert.ok(Buffer.from(a.readRaw(name)).equals(Buffer.from(b.readRaw(name))), name);
+  a.close();
+  b.close();
+});
+
 test('same seed, same weights; another seed, other weights', () => {
   const a = makeModel({ arch: 'qwen3', preset: 'tiny', out: join(root, 'seed-a'), seed: 3 });
   const b = makeModel({ arch: 'qwen3', preset: 'tiny', out: join(root, 'seed-b'), seed: 3 });
@@ -121,6 +160,6 @@ test('unknown preset is refused', () => {
   assert.throws(
     // @ts-expect-error: checking the runtime guard for callers outside TypeScript (the CLI)
     () => makeModel({ arch: 'qwen3', preset: 'huge', out: join(root, 'x') }),
-    /make-model: unknown arch "qwen3" or preset "huge"/,
+    /make-model: unknown preset "huge" \(tiny, 0\.6b, qwen3-1\.7b, qwen3-4b, qwen3-8b, gemma3-1b, gemma3-4b\)/,
   );
 });

@@ -288,5 +288,5 @@ test('bad files: every error is one line naming the file and the tensor or field
       },
     );
   }
-  assert.throws(() => SafetensorsFile.open(join(dir, 'absent.safetensors')), /absent\.safetensors: cannot open \(ENOENT\)/);
+  assert.throws(() => SafetensorsFile.open(join(dir, 'absent.safetensors')), /absent\.safetensors: cannot be read \(ENOENT\)/);
 });

@@ -7,7 +7,13 @@ import { progressBar, type ProgressBar } from './progress.ts';
 export async function runJob(b: Backend, started: Promise<JobView> | JobView): Promise<JobView> {
   const job = await started;
   const off = showJobs(b, (id) => id === job.id);
-  const done = await b.ctx.jobs.wait(job.id);
+  // Ctrl-C cancels the job, which cleans up after itself (an import leaves nothing behind)
+  const cancel = () => {
+    process.stderr.write('\ncancelling...\n');
+    b.ctx.jobs.cancel(job.id);
+  };
+  process.once('SIGINT', cancel);
+  const done = await b.ctx.jobs.wait(job.id).finally(() => process.off('SIGINT', cancel));
   off();
   if (done.status === 'failed') throw new Error(done.error ?? `${done.title} failed`);
   return done;
@@ -26,7 +32,7 @@ export function showJobs(b: Backend, which: (id: string) => boolean = () => true
     let bar = bars.get(id);
     if (!bar) bars.set(id, (bar = progressBar(title, { bytes: true })));
     if (status === 'running') {
-      if (e.job.total > 0) bar.update(e.job.done, e.job.total, phase, /hashing|converting/.test(phase));
+      if (e.job.total > 0) bar.update(e.job.done, e.job.total, phase, /hashing|converting/.test(phase), e.job.bytesPerSec, e.job.etaSeconds);
     } else {
       bar.done(status === 'done' ? `${title}: done` : undefined);
       bars.delete(id);

@@ -2,6 +2,7 @@
 // `diffscope <command> --help` all come from these definitions. Each action loads its command's
 // module only when it runs, so that help and the light commands start without the engine.
 import { Command, Option } from 'commander';
+import { MAKE_MODEL_PRESETS } from '../engine/dev/presets.ts';
 
 /** Options that may be given more than once (`--diff A --diff B`) collect into an array. */
 const many = (value: string, previous: string[] = []) => [...previous, value];
@@ -25,7 +26,12 @@ export function buildProgram(): Command {
     .command('model')
     .description('a Hugging Face model folder -> the library (ONNX graph + weights) and the catalog')
     .argument('<dir>', 'folder with config.json, *.safetensors and the tokenizer')
-    .option('--precision <precision>', 'weights precision: fp32 or fp16', 'fp32')
+    .addOption(
+      new Option('--precision <precision>', 'weights: auto picks the most precise of fp32, int8, int4 that fits free memory (fp16 where a GPU provider runs)')
+        .choices(['auto', 'fp32', 'fp16', 'int8', 'int4'])
+        .default('auto'),
+    )
+    .option('--block-size <n>', 'int8/int4: values per scale (default 32)')
     .option('--json', 'print the import as one JSON object')
     .action(async (dir: string, o: Opts) => (await import('./commands/import.ts')).importModelCommand(dir, as(o)));
   for (const kind of ['diff', 'dit', 'paper'] as const) {
@@ -158,12 +164,18 @@ export function buildProgram(): Command {
     .option('--open', 'open the URL in a browser')
     .action(async (o: Opts) => (await import('./commands/serve.ts')).serveCommand(as(o)));
 
+  program
+    .command('doctor')
+    .description('the machine, each execution provider (what is missing and how to install it), and what each model needs')
+    .option('--json', 'print JSON')
+    .action(async (o: Opts) => (await import('./commands/doctor.ts')).doctorCommand(as(o)));
+
   const dev = program.command('dev').description('tools for tests and benchmarks');
   dev
     .command('make-model')
     .description('a random-weight Hugging Face checkpoint of a real architecture')
-    .addOption(new Option('--arch <arch>', 'architecture').choices(['qwen3', 'llama', 'gemma3']).makeOptionMandatory())
-    .addOption(new Option('--preset <preset>', 'size').choices(['tiny', '0.6b']).default('tiny'))
+    .addOption(new Option('--arch <arch>', 'architecture (implied by a released model\'s preset)').choices(['qwen3', 'llama', 'gemma3']))
+    .addOption(new Option('--preset <preset>', "size: tiny and 0.6b for any --arch, or a released model's exact shapes (sharded like the release)").choices([...MAKE_MODEL_PRESETS]).default('tiny'))
     .requiredOption('--out <dir>', 'the folder to write')
     .option('--seed <n>', 'random seed (default 0)')
     .action(async (o: Opts) => (await import('./commands/dev.ts')).makeModelCommand(as(o)));

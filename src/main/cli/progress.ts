@@ -1,6 +1,7 @@
 // Progress on stderr: a redrawn bar on a terminal, a line every few seconds elsewhere (logs, CI).
 export interface ProgressBar {
-  update(done: number, total: number, label?: string, bytes?: boolean): void;
+  /** bytesPerSec and etaSeconds: the caller's own measure, where it has one. */
+  update(done: number, total: number, label?: string, bytes?: boolean, bytesPerSec?: number, etaSeconds?: number | null): void;
   done(message?: string): void;
 }
 
@@ -17,13 +18,14 @@ export function progressBar(title: string, opts: { bytes?: boolean; stream?: Nod
   const started = Date.now();
   let lastLine = 0;
   return {
-    update(done, total, label = title, bytes = opts.bytes) {
+    update(done, total, label = title, bytes = opts.bytes, bytesPerSec, etaSeconds) {
       if (opts.quiet) return;
       const frac = total > 0 ? Math.min(1, done / total) : 0;
       const elapsed = (Date.now() - started) / 1000;
-      const eta = frac > 0.02 ? Math.round((elapsed / frac) * (1 - frac)) : null;
+      const eta = etaSeconds != null ? Math.round(etaSeconds) : frac > 0.02 ? Math.round((elapsed / frac) * (1 - frac)) : null;
       const fmt = (v: number) => (bytes ? formatBytes(v) : String(v));
-      const text = `${label} ${(frac * 100).toFixed(0).padStart(3)}% ${fmt(done)}/${fmt(total)}${eta !== null ? ` eta ${eta}s` : ''}`;
+      const rate = bytesPerSec ? ` ${formatBytes(bytesPerSec)}/s` : '';
+      const text = `${label} ${(frac * 100).toFixed(0).padStart(3)}% ${fmt(done)}/${fmt(total)}${rate}${eta !== null ? ` eta ${eta}s` : ''}`;
       if (tty) {
         const width = 24;
         const filled = Math.round(frac * width);

@@ -7,6 +7,9 @@ import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { readManifest, type Manifest } from './library.ts';
 
+/** The command that installs onnxruntime-node's CUDA 12 provider libraries (package.json). */
+export const CUDA_INSTALL_COMMAND = 'npm run install:cuda';
+
 export type Provider = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
 export type ProviderChoice = 'auto' | Provider;
 
@@ -15,9 +18,12 @@ export interface SessionOptions {
   threads?: number; // intra-op threads; default: all cores
 }
 
-/** GPU provider first where the platform's onnxruntime-node build ships one, then cpu. */
+/**
+ * auto: the platform's GPU provider first, then cpu. A provider chosen by name is the only one
+ * tried: if it cannot start, the user hears why instead of silently getting the CPU.
+ */
 export function providerOrder(choice: ProviderChoice = 'auto', platform = process.platform): Provider[] {
-  if (choice !== 'auto') return choice === 'cpu' ? ['cpu'] : [choice, 'cpu'];
+  if (choice !== 'auto') return [choice];
   const gpu: Record<string, Provider[]> = { linux: ['cuda'], win32: ['dml'], darwin: ['coreml'] };
   return [...(gpu[platform] ?? []), 'cpu'];
 }
@@ -49,6 +55,7 @@ export class ModelSession {
     const skipped: { provider: Provider; reason: string }[] = [];
     for (const provider of providerOrder(opts.provider)) {
       const reason = provider === 'cpu' ? null : unavailable(provider);
+      if (reason && opts.provider === provider) throw new Error(`the ${provider} provider cannot be used: ${reason}${provider === 'cuda' ? `; install it with \`${CUDA_INSTALL_COMMAND}\`` : ''} (\`diffscope doctor\` says what this machine has)`);
       if (reason) {
         skipped.push({ provider, reason });
         continue;
@@ -66,10 +73,11 @@ export class ModelSession {
         return new ModelSession(dir, manifest, session, provider, skipped);
       } catch (err) {
         if (provider === 'cpu') throw new Error(`${join(dir, 'model.onnx')}: cannot be loaded: ${(err as Error).message.split('\n')[0]}`);
+        if (opts.provider === provider) throw new Error(`the ${provider} provider failed to start: ${(err as Error).message.split('\n')[0]} (\`diffscope doctor\` says what this machine has)`);
         skipped.push({ provider, reason: (err as Error).message.split('\n')[0] });
       }
     }
-    throw new Error('unreachable: cpu is always tried last');
+    throw new Error('unreachable: auto tries cpu last, and a chosen provider throws above');
   }
 
   /** `fetches`: output names, or names mapped to a pre-allocated tensor (written in place) or null. */

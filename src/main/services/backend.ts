@@ -17,6 +17,7 @@ import { GradingService } from './grading/service.ts';
 import { envSecrets, type SecretStore } from './grading/secrets.ts';
 import { firstRun } from './first-run.ts';
 import { dispatch } from './handlers.ts';
+import { doctor } from '../engine/doctor.ts';
 import { importAdapterJob, importModelJob, rebuildOutdatedModels } from './imports.ts';
 import { Jobs } from './jobs.ts';
 import { watchOtherWriters } from './other-writers.ts';
@@ -86,10 +87,11 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
         standInDemo: catalog.models.list().some((m) => m.standIn),
         dataDir: home,
       }),
+      doctor: async () => doctor(catalog.models.list(), home),
     },
     models: {
       list: async () => catalog.models.list().map(modelView),
-      import: async (path, precision) => importModelJob(ctx, path, precision),
+      import: async (path, precision, blockSize) => importModelJob(ctx, path, precision, blockSize),
       remove: async (id) => {
         required(catalog.models.get(id), `model ${id}`);
         await engines.stop(id);
@@ -184,6 +186,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     evals: evalRequests(evals),
     jobs: {
       list: async () => jobs.list(),
+      cancel: async (id) => jobs.cancel(id),
     },
     settings: {
       get: async () => readSettings(ctx),

@@ -18,8 +18,13 @@ const count = (args: unknown[], n: number) => {
 
 const PARSERS: { [C in Channel]: Handler<C>['parse'] } = {
   'app:info': none,
+  'app:doctor': none,
   'models:list': none,
-  'models:import': (a) => (count(a, 2), [c.str(a[0], 'path', 4096), c.oneOf(a[1], 'precision', ['fp32', 'fp16'] as const)]),
+  'models:import': (a) => {
+    if (a.length !== 2 && a.length !== 3) throw new c.ArgumentError(`expected 2 or 3 arguments, got ${a.length}`);
+    const block = a[2] === undefined || a[2] === null ? undefined : c.int(a[2], 'blockSize');
+    return [c.str(a[0], 'path', 4096), c.oneOf(a[1], 'precision', ['fp32', 'fp16', 'int8', 'int4', 'auto'] as const), block];
+  },
   'models:remove': (a) => (count(a, 1), [c.str(a[0], 'id', 512)]),
   'adapters:list': (a) => (count(a, 1), [c.adapterFilter(a[0], 'filter')]),
   'adapters:import': (a) => (count(a, 2), [c.str(a[0], 'path', 4096), c.str(a[1], 'modelId', 512)]),
@@ -67,6 +72,7 @@ const PARSERS: { [C in Channel]: Handler<C>['parse'] } = {
   'evals:remove': (a) => (count(a, 1), [c.int(a[0], 'id')]),
   'evals:setEngineKey': (a) => (count(a, 1), [c.nullable(a[0], (k) => c.str(k, 'key', 4096))]),
   'jobs:list': none,
+  'jobs:cancel': (a) => (count(a, 1), [c.str(a[0], 'id', 100)]),
   'settings:get': none,
   'settings:set': (a) => (count(a, 1), [c.settings(a[0], 'patch')]),
   'export:conversation': (a) => (count(a, 2), [c.int(a[0], 'id'), c.oneOf(a[1], 'format', ['md', 'json', 'html', 'jsonl'] as const)]),

@@ -16,23 +16,32 @@ import { fingerprint } from './sources.ts';
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'adapter';
 
-export async function runModelImport(ctx: Ctx, path: string, precision: PrecisionChoice, job: JobHandle, flags: { demo?: boolean; standIn?: boolean } = {}) {
+export async function runModelImport(
+  ctx: Ctx,
+  path: string,
+  precision: PrecisionChoice,
+  job: JobHandle,
+  flags: { demo?: boolean; standIn?: boolean } = {},
+  blockSize?: number,
+) {
   // loaded when a model is imported, not by every command that opens the back end (the graph
   // builder brings onnx-proto and the tokenizers: a third of a second)
   const { importModel } = await import('../engine/build/import-model.ts');
   const result = await importModel(resolve(path), {
     precision,
+    blockSize,
     home: ctx.home,
-    onProgress: (p) => job.progress(p.phase === 'hash' ? 'hashing' : 'converting', p.done, p.total),
+    signal: job.signal,
+    onProgress: (p) => job.progress(p.phase === 'hash' ? 'hashing' : 'converting', p.done, p.total, p),
   });
   ctx.catalog.models.put({ ...modelFromManifest(result.manifest, result.dir), ...flags });
   ctx.emit({ type: 'catalog', what: 'models' });
   return { modelId: result.id };
 }
 
-export function importModelJob(ctx: Ctx, path: string, precision: PrecisionChoice): JobView {
+export function importModelJob(ctx: Ctx, path: string, precision: PrecisionChoice, blockSize?: number): JobView {
   if (!existsSync(join(path, 'config.json'))) throw new UserError(`${path}: not a Hugging Face model folder (no config.json)`);
-  return ctx.jobs.start('import-model', `Import ${basename(path)}`, (job) => runModelImport(ctx, path, precision, job));
+  return ctx.jobs.start('import-model', `Import ${basename(path)}`, (job) => runModelImport(ctx, path, precision, job, {}, blockSize));
 }
 
 function formatOf(meta: Record<string, string>, path: string): AdapterFormat {
@@ -168,7 +177,7 @@ export function rebuildOutdatedModels(ctx: Ctx): void {
   for (const m of ctx.catalog.models.list()) {
     if (m.manifest.builderVersion === BUILDER_VERSION || !existsSync(join(m.sourcePath, 'config.json'))) continue;
     ctx.jobs.start('import-model', `Rebuild ${m.name} for this version`, (job) =>
-      runModelImport(ctx, m.sourcePath, m.manifest.precision, job, { demo: m.demo, standIn: m.standIn }),
+      runModelImport(ctx, m.sourcePath, m.manifest.precision, job, { demo: m.demo, standIn: m.standIn }, m.manifest.quantization?.blockSize),
     );
   }
 }

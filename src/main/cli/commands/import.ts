@@ -6,14 +6,17 @@ import { listManifests } from '../../engine/library.ts';
 import { withBackend } from '../backend.ts';
 import { runJob } from '../jobs.ts';
 import { modelArg } from '../refs.ts';
+import { int } from '../args.ts';
 
-export async function importModelCommand(path: string, values: { precision: string; json?: boolean }): Promise<void> {
+export async function importModelCommand(path: string, values: { precision: string; blockSize?: string; json?: boolean }): Promise<void> {
+  const blockSize = values.blockSize === undefined ? null : int(values.blockSize, '--block-size', 32);
   const out = await withBackend(async (b) => {
     const before = new Set(listManifests(b.ctx.home).map((m) => m.id));
-    const job = await runJob(b, b.dispatch('models:import', [resolve(path), values.precision]) as Promise<JobView>);
+    const job = await runJob(b, b.dispatch('models:import', [resolve(path), values.precision, blockSize]) as Promise<JobView>);
     const model = b.ctx.catalog.models.get(job.result!.modelId!)!;
     const existed = before.has(model.id);
     process.stderr.write(existed ? `already imported as ${model.id}\n` : `imported ${model.id} (${model.arch}, ${model.precision})\n`);
+    if (!existed) process.stderr.write(`precision ${model.manifest.precisionReason ?? model.precision}\n`);
     return { id: model.id, dir: model.libraryDir, existed, manifest: model.manifest };
   });
   console.log(values.json ? JSON.stringify(out) : out.id);

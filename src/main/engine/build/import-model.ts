@@ -16,7 +16,7 @@ import { choosePrecision, type PrecisionChoice } from './auto-precision.ts';
 import { ConvertPool } from './convert-pool.ts';
 import { runConversion, sourceBytes } from './convert.ts';
 import { buildDecoder } from './decoder.ts';
-import { DEFAULT_BLOCK_SIZE, isPrecisionId, precisionFor, PRECISION_IDS } from './precision.ts';
+import { DEFAULT_ACCURACY_LEVEL, DEFAULT_BLOCK_SIZE, isPrecisionId, precisionFor, PRECISION_IDS } from './precision.ts';
 import { archFor } from './registry.ts';
 import { SIDE_FILES, sourceFiles } from './source-files.ts';
 import { checkTensors, expectedTensors } from './tensors.ts';
@@ -38,6 +38,7 @@ export interface ImportProgress {
 export interface ImportOptions {
   precision?: PrecisionChoice; // default auto
   blockSize?: number; // values per scale of int8/int4 (default 32)
+  accuracyLevel?: number; // MatMulNBits accuracy_level (default 4; 0 is exact but slow, for tests)
   home?: string;
   maxPositions?: number;
   onProgress?: (p: ImportProgress) => void;
@@ -102,7 +103,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
   checkImportable(config, join(src, 'config.json'));
   const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
   const decision = choice === 'auto' ? choosePrecision(config, { gpu: opts.gpu, blockSize }) : null;
-  const precision = precisionFor(decision?.precision ?? (choice as Exclude<PrecisionChoice, 'auto'>), blockSize);
+  const precision = precisionFor(decision?.precision ?? (choice as Exclude<PrecisionChoice, 'auto'>), blockSize, opts.accuracyLevel);
   const precisionReason = decision?.reason ?? `${precision.id}: chosen with --precision`;
   const tokenizer = loadTokenizer(src); // a missing or broken tokenizer fails here, before the long part
   const generation = readGenerationConfig(src);
@@ -120,7 +121,8 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
       .digest('hex');
 
     const modelName = modelFolderName(src);
-    const tag = precision.nbits && blockSize !== DEFAULT_BLOCK_SIZE ? `${precision.id}b${blockSize}` : precision.id;
+    const level = precision.nbits && precision.nbits.accuracyLevel !== DEFAULT_ACCURACY_LEVEL ? `a${precision.nbits.accuracyLevel}` : '';
+    const tag = precision.nbits && blockSize !== DEFAULT_BLOCK_SIZE ? `${precision.id}b${blockSize}${level}` : `${precision.id}${level}`;
     const id = `${slug(modelName)}-${tag}-${sourceSha.slice(0, 8)}`;
     const root = modelsDir(opts.home ?? dataHome());
     const dir = join(root, id);

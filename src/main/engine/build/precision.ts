@@ -125,9 +125,10 @@ const fp16: Precision = {
  * integer dot products: on this kind of CPU 2-4x faster than level 0 at bits 4, and several
  * hundred times faster at bits 8 (docs/engine.md has the probe).
  */
-const ACCURACY_LEVEL = 4;
+/** accuracy_level 4: int8 activations and integer dot products, the fast path (docs/engine.md). */
+export const DEFAULT_ACCURACY_LEVEL = 4;
 
-function nbitsPrecision(id: 'int8' | 'int4', bits: Bits, zeroPoints: boolean, block: number): Precision {
+function nbitsPrecision(id: 'int8' | 'int4', bits: Bits, zeroPoints: boolean, block: number, accuracyLevel: number): Precision {
   const spec: NbitsSpec = { bits, block, zeroPoints };
   const layout = (cols: number) => nbitsLayout(cols, spec);
   /**
@@ -148,7 +149,7 @@ function nbitsPrecision(id: 'int8' | 'int4', bits: Bits, zeroPoints: boolean, bl
     return { rows: w.rows, cols: w.cols, tensors: parts.map((p) => p.tensor) };
   };
   const matmul = (g: Graph, path: string, x: string, t: StoredWeight): string =>
-    g.ms('MatMulNBits', path, [x, ...t.tensors.map((p) => p.name!)], { K: t.cols, N: t.rows, bits, block_size: block, accuracy_level: ACCURACY_LEVEL })[0];
+    g.ms('MatMulNBits', path, [x, ...t.tensors.map((p) => p.name!)], { K: t.cols, N: t.rows, bits, block_size: block, accuracy_level: accuracyLevel })[0];
   /** The table's bytes seen in MatMulNBits' dims: the tied head stores nothing of its own. */
   const asMatmul = (file: WeightFile, path: string, t: StoredWeight): StoredWeight => {
     const L = layout(t.cols);
@@ -160,7 +161,7 @@ function nbitsPrecision(id: 'int8' | 'int4', bits: Bits, zeroPoints: boolean, bl
   return {
     id,
     floatType: DataType.FLOAT,
-    nbits: { ...spec, accuracyLevel: ACCURACY_LEVEL },
+    nbits: { ...spec, accuracyLevel },
     matrixBytes: (rows, cols) => {
       const L = layout(cols);
       return rows * (L.rowDataBytes + L.rowScaleBytes + L.rowZeroBytes);
@@ -177,17 +178,20 @@ function nbitsPrecision(id: 'int8' | 'int4', bits: Bits, zeroPoints: boolean, bl
   };
 }
 
-/** The precision `id`, with `blockSize` values per scale for the quantised ones. */
-export function precisionFor(id: PrecisionId, blockSize = DEFAULT_BLOCK_SIZE): Precision {
+/**
+ * The precision `id`, with `blockSize` values per scale for the quantised ones. accuracyLevel 0
+ * (float activations) is exact to the stored weights but far slower: tests check layouts with it.
+ */
+export function precisionFor(id: PrecisionId, blockSize = DEFAULT_BLOCK_SIZE, accuracyLevel = DEFAULT_ACCURACY_LEVEL): Precision {
   switch (id) {
     case 'fp32':
       return fp32;
     case 'fp16':
       return fp16;
     case 'int8':
-      return nbitsPrecision('int8', 8, false, blockSize);
+      return nbitsPrecision('int8', 8, false, blockSize, accuracyLevel);
     case 'int4':
-      return nbitsPrecision('int4', 4, true, blockSize);
+      return nbitsPrecision('int4', 4, true, blockSize, accuracyLevel);
     default:
       throw new Error(`precision "${id as string}": not one of ${PRECISION_IDS.join(', ')}`);
   }

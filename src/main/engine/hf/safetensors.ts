@@ -4,6 +4,7 @@
 // Files can be many GB, so nothing here reads or builds a whole file in memory.
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { openRegularFile } from './bounded-read.ts';
 import { endianness } from 'node:os';
 
 /** Element types of the safetensors format, with their size in bytes. */
@@ -84,9 +85,10 @@ export class SafetensorsFile {
     const label = basename(path);
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = openRegularFile(path); // a FIFO or a device would block or never end
     } catch (e) {
-      throw new Error(`${path}: cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new Error(code ? `${path}: cannot open (${code})` : (e as Error).message);
     }
     try {
       const { entries, metadata } = parseHeader(fd, fstatSync(fd).size, label);
