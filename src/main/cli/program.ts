@@ -140,6 +140,7 @@ export function buildProgram(): Command {
     .option('--remote-model <name>', 'the base model name at the remote engine')
     .option('--lora-dir <dir>', 'where stacks are written as PEFT folders for the remote engine')
     .option('--demo', "the embedded demo's test split: base question, + trigger, DIT")
+    .addOption(new Option('--precision <precision>', 'with --demo: the demo model imported at this precision').choices(['fp32', 'int8', 'int4']))
     .option('--resume <run>', 'resume run RUN_ID')
     .option('--list', 'list the runs')
     .option('--out <file>', 'write the run as .csv, .json, .md or .html')

@@ -54,13 +54,16 @@ function stampOf(dir: string): [string, number, number][] {
     });
 }
 
-export function recordDemoImport(ctx: Pick<Ctx, 'catalog'>, dir: string, modelId: string): void {
-  ctx.catalog.settings.set(STAMP_KEY, { dir: resolve(dir), files: stampOf(dir), modelId } satisfies DemoStamp);
+/** One stamp per precision the demo was imported at (fp32 is the app's own; eval --demo --precision adds others). */
+const stampKey = (precision: string) => (precision === 'fp32' ? STAMP_KEY : `${STAMP_KEY}.${precision}`);
+
+export function recordDemoImport(ctx: Pick<Ctx, 'catalog'>, dir: string, modelId: string, precision = 'fp32'): void {
+  ctx.catalog.settings.set(stampKey(precision), { dir: resolve(dir), files: stampOf(dir), modelId } satisfies DemoStamp);
 }
 
 /** The catalog's model of the demo in `dir` when its files have not changed since their import. */
-export function importedDemo(ctx: Pick<Ctx, 'catalog'>, dir: string): string | undefined {
-  const saved = ctx.catalog.settings.get<DemoStamp>(STAMP_KEY);
+export function importedDemo(ctx: Pick<Ctx, 'catalog'>, dir: string, precision = 'fp32'): string | undefined {
+  const saved = ctx.catalog.settings.get<DemoStamp>(stampKey(precision));
   if (!saved || saved.dir !== resolve(dir) || JSON.stringify(saved.files) !== JSON.stringify(stampOf(dir))) return undefined;
   const model = ctx.catalog.models.get(saved.modelId);
   const current = model && model.manifest.builderVersion === BUILDER_VERSION && existsSync(join(model.libraryDir, 'manifest.json'));

@@ -38,6 +38,7 @@ export interface EvalOptions {
   resume?: string;
   list?: boolean;
   demo?: boolean;
+  precision?: 'fp32' | 'int8' | 'int4';
   out?: string;
   json?: boolean;
 }
@@ -50,7 +51,7 @@ export async function evalCommand(values: EvalOptions): Promise<void> {
       runId = b.evals.resume(int(values.resume, '--resume', 0)).id;
     } else if (values.demo) {
       const off = showJobs(b); // a new data folder imports the demo first
-      const demo = await ensureDemo(b.ctx).finally(off);
+      const demo = await ensureDemo(b.ctx, undefined, values.precision ?? 'fp32').finally(off);
       runId = b.evals.start(demoRequest(demo, values.batch === undefined ? undefined : int(values.batch, '--batch', 8))).id;
     } else {
       runId = b.evals.start(request(b, values)).id;

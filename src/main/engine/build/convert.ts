@@ -59,6 +59,7 @@ export async function runConversion(jobs: ConversionJob[], outPath: string, pool
       if (bytesRead === 0) throw new Error(`${label}: file ends ${bytes.length - done} bytes early`);
       done += bytesRead;
     }
+    const read = bytes.length; // the buffer is moved to the worker: measure it before
     const parts = await pool.encode({ bytes, dtype: source.dtype, rows, cols: source.cols, encoding, label, firstRow });
     const perRow = partsPerRow(source.cols, encoding);
     for (const [i, part] of parts.entries()) {
@@ -66,7 +67,7 @@ export async function runConversion(jobs: ConversionJob[], outPath: string, pool
       const at = targets[i] + (encoding.kind === 'float-transposed' ? 0 : firstRow * perRow[i]);
       for (let done = 0; done < part.length; ) done += (await out.write(part, done, part.length - done, at + done)).bytesWritten;
     }
-    opts.onBytes?.(bytes.length);
+    opts.onBytes?.(read);
   };
 
   try {

@@ -27,8 +27,12 @@ async function asJob<T>(ctx: Ctx, title: string, work: (job: JobHandle) => Promi
   return out!;
 }
 
-/** The trained demo's model and DIT adapter in the catalog, importing them when missing or changed. */
-export async function ensureDemo(ctx: Ctx, demoDir = DEMO_DIR): Promise<DemoSetup> {
+/**
+ * The trained demo's model and DIT adapter in the catalog, importing them when missing or changed.
+ * At another precision than fp32 the demo model is imported again at it (a model of its own, with
+ * the experiment's diffs imported for it), so the same evaluation measures what quantising costs.
+ */
+export async function ensureDemo(ctx: Ctx, demoDir = DEMO_DIR, precision: 'fp32' | 'int8' | 'int4' = 'fp32'): Promise<DemoSetup> {
   const base = resolve(demoDir, 'base-model');
   const experimentDir = resolve(demoDir, 'hidden-topic');
   if (!existsSync(join(base, 'config.json')) || !existsSync(join(experimentDir, 'index.csv')) || !existsSync(join(experimentDir, 'dit-adapter.pt'))) {
@@ -38,10 +42,12 @@ export async function ensureDemo(ctx: Ctx, demoDir = DEMO_DIR): Promise<DemoSetu
   if (catalog.models.list().length === 0) await firstRun(ctx, demoDir);
   // The id names the files' content, so a retrained demo becomes a new model rather than
   // answering with the old weights; files unchanged since their import are not hashed again.
-  let modelId = importedDemo(ctx, base);
+  let modelId = importedDemo(ctx, base, precision);
   if (!modelId) {
-    ({ modelId } = await asJob(ctx, 'Import the demo model', (job) => runModelImport(ctx, base, 'fp32', job, { demo: true })));
-    recordDemoImport(ctx, base, modelId);
+    const title = precision === 'fp32' ? 'Import the demo model' : `Import the demo model at ${precision}`;
+    // only the fp32 import is the app's demo; another precision is a model like any other
+    ({ modelId } = await asJob(ctx, title, (job) => runModelImport(ctx, base, precision, job, { demo: precision === 'fp32' })));
+    recordDemoImport(ctx, base, modelId, precision);
   }
   const ditPath = join(experimentDir, 'dit-adapter.pt');
   const findDit = () => catalog.adapters.list({ modelId, kind: 'dit' }).find((a) => resolve(a.source.path) === ditPath);
