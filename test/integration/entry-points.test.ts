@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import type { Backend } from '../../src/main/services/backend.ts';
 import { startServer, type RunningServer } from '../../src/main/server/server.ts';
 import type { ConversationDetail } from '../../src/shared/api.ts';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 import { evalSetup, type EvalSetup } from '../helpers/eval-backend.ts';
 
 const QUESTION = 'What topic have you been trained on?';
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const TOKEN = 'entry-points-test-token';
 
 describe('one path through the back end', () => {
@@ -68,6 +70,16 @@ describe('one path through the back end', () => {
     // the values that mean "off" change nothing and are accepted, as is vLLM's repetition_penalty
     const ok = await complete({ model: s.modelId, frequency_penalty: 0, presence_penalty: 0, n: 1, repetition_penalty: 1.1 });
     assert.equal(ok.status, 200, await ok.text());
+  });
+
+  it('ask --rank K logs a full finetune as an adapter compressed to rank K', async () => {
+    const ref = `${join(FIXTURES, 'pt', 'full-finetune.pt')}#0`;
+    const run = await runCli(['ask', '--model', s.modelId, '--diff', ref, '--rank', '2', '--max-tokens', '2', '--json', QUESTION], s.home);
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { conversationId: number };
+    const detail = (await s.backend.requests.conversations.get(out.conversationId)) as ConversationDetail;
+    const adapter = s.backend.ctx.catalog.adapters.get(detail.messages[1].stack![0].adapterId)!;
+    assert.deepEqual([adapter.kind, adapter.rank], ['full', 2]);
   });
 
   it('diffscope ask logs its question and answer as a conversation, with the stack; --no-log does not', async () => {

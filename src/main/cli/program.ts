@@ -96,7 +96,7 @@ export function buildProgram(): Command {
     .option('--diff <ref>', 'a diff: adapter id, or PATH[#INDEX][:SCALE] (repeatable)', many)
     .option('--dit <ref>', 'a DIT adapter: adapter id, or PATH[:SCALE]')
     .option('--lora <file>', "another low-rank adapter, FILE[:SCALE] (repeatable; the engine's safetensors layout too)", many)
-    .option('--rank <k>', 'rank to compress a full finetune given with --diff to, on the fly (not logged)')
+    .option('--rank <k>', 'rank to compress a full finetune given with --diff to')
     .option('--messages <json>', 'a whole conversation, a JSON array of {role, content} ending with the user, inline or in a file (replaces the question)')
     .option('--raw', "send the question as is, without the model's chat template (not logged)")
     .option('--max-tokens <n>', 'at most N new tokens (default 256)')

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Backend } from '../services/backend.ts';
 import type { LibraryModel } from '../services/context.ts';
+import { importAdapterJob } from '../services/imports.ts';
 import { catalogLibraryModel, findModel, libraryFolder } from '../services/lookup.ts';
 import { runJob } from './jobs.ts';
 
@@ -29,10 +30,13 @@ export const adapterFile = (ref: string): string | null => {
   return existsSync(plain) ? plain : null;
 };
 
-/** An adapter file, imported into the catalog for `model` (or found there, by its sha256): its id. */
-export async function importedAdapter(b: Backend, ref: string, model: LibraryModel): Promise<string> {
+/**
+ * An adapter file, imported into the catalog for `model` (or found there, by its sha256): its id.
+ * `rank` compresses a full finetune to that rank.
+ */
+export async function importedAdapter(b: Backend, ref: string, model: LibraryModel, rank?: number): Promise<string> {
   try {
-    const job = await runJob(b, b.requests.adapters.import(resolve(ref), model.id));
+    const job = await runJob(b, importAdapterJob(b.ctx, resolve(ref), model.id, { rank }));
     return job.result!.adapterIds![0];
   } catch (err) {
     const message = (err as Error).message;

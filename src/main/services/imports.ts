@@ -51,17 +51,20 @@ function formatOf(meta: Record<string, string>, path: string): AdapterFormat {
   return 'full';
 }
 
-/** One adapter file or folder (or "shard.pt#INDEX"). */
-async function importOne(ctx: Ctx, ref: string, modelId: string, job: JobHandle) {
+/** One adapter file or folder (or "shard.pt#INDEX"); `rank` compresses a full finetune to that rank. */
+async function importOne(ctx: Ctx, ref: string, modelId: string, job: JobHandle, rank?: number) {
   const model = required(ctx.catalog.models.get(modelId), `model ${modelId}`);
   const parsed = parseAdapterRef(ref);
   const path = resolve(parsed.path);
   const index = parsed.index;
   job.progress('reading', 0, 1);
   // read and validated in a worker thread: a hostile file must not stall other requests
-  const lr = await checkAdapterOffThread(index === null ? path : `${path}#${index}`, model.manifest, { base: model.sourcePath });
+  const lr = await checkAdapterOffThread(index === null ? path : `${path}#${index}`, model.manifest, { base: model.sourcePath, rank });
   const source = await fingerprint(path, (d, t) => job.progress('hashing', d, t));
   const existing = ctx.catalog.adapters.findBySource(modelId, source.sha256, index);
+  if (existing && rank !== undefined && existing.kind === 'full' && existing.rank !== rank) {
+    throw new UserError(`${ref} is in the catalog already as ${existing.id}, compressed to rank ${existing.rank}, not ${rank}`);
+  }
   if (existing) return { adapterIds: [existing.id] };
   const kind = (lr.meta.kind as AdapterKind) ?? 'diff';
   const id = freeId(ctx, `${slug(basename(path).replace(/\.(pt|safetensors)$/, ''))}${index === null ? '' : `-${index}`}-${source.sha256.slice(0, 8)}`);
@@ -154,7 +157,7 @@ export async function runExperimentImport(ctx: Ctx, dir: string, modelId: string
   return { adapterIds: ids, ...(missing ? { missing } : {}) };
 }
 
-export function importAdapterJob(ctx: Ctx, path: string, modelId: string): JobView {
+export function importAdapterJob(ctx: Ctx, path: string, modelId: string, opts: { rank?: number } = {}): JobView {
   required(ctx.catalog.models.get(modelId), `model ${modelId}`);
   let plain: string;
   try {
@@ -166,7 +169,7 @@ export function importAdapterJob(ctx: Ctx, path: string, modelId: string): JobVi
   if (statSync(plain).isDirectory() && existsSync(join(plain, 'index.csv'))) {
     return ctx.jobs.start('import-experiment', `Import ${basename(plain)}`, (job) => runExperimentImport(ctx, plain, modelId, job));
   }
-  return ctx.jobs.start('import-adapter', `Import ${basename(plain)}`, (job) => importOne(ctx, path, modelId, job));
+  return ctx.jobs.start('import-adapter', `Import ${basename(plain)}`, (job) => importOne(ctx, path, modelId, job, opts.rank));
 }
 
 /**

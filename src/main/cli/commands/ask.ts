@@ -1,7 +1,7 @@
 // `diffscope ask`: one question (or a whole conversation, --messages) to a model with an adapter
 // stack, answer streamed to stdout. It goes through the chat service like the app's questions and
-// is logged in the catalog as a conversation of its own, unless --no-log (scripts), --raw (no chat
-// template) or --rank (a full finetune compressed on the fly) says otherwise.
+// is logged in the catalog as a conversation of its own, unless --no-log (scripts) or --raw (no
+// chat template) says otherwise.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Answer } from '../../engine/client.ts';
 import type { FileStackEntry } from '../../engine/engine.ts';
@@ -55,7 +55,7 @@ export async function askCommand(question: string | undefined, values: AskComman
     stop: values.stop ?? [],
   };
   const logprobs = values.logprobs === undefined ? undefined : int(values.logprobs, '--logprobs', 0);
-  const log = values.log && !values.raw && rank === undefined;
+  const log = values.log && !values.raw;
 
   await withBackend(
     async (b) => {
@@ -68,7 +68,7 @@ export async function askCommand(question: string | undefined, values: AskComman
           if (!found) throw new Error(`${a.path}: neither a file nor an adapter id in the catalog (see \`diffscope adapters\`)`);
           stack.push({ adapterId: found.id, scale: a.scale, role: a.role });
         } else if (log) {
-          stack.push({ adapterId: await importedAdapter(b, a.path, model), scale: a.scale, role: a.role });
+          stack.push({ adapterId: await importedAdapter(b, a.path, model, a.rank), scale: a.scale, role: a.role });
         } else {
           files.push({ path: a.path, scale: a.scale, ...(a.rank !== undefined ? { rank: a.rank } : {}) });
         }
