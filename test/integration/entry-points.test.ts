@@ -4,7 +4,6 @@
 // OpenAI parameter the engine does not have refused with a clear error instead of ignored.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend } from '../../src/main/services/backend.ts';
 import { startServer, type RunningServer } from '../../src/main/server/server.ts';
 import type { ConversationDetail } from '../../src/shared/api.ts';
 import { join } from 'node:path';
@@ -112,17 +111,11 @@ describe('one path through the back end', () => {
     assert.equal((JSON.parse(quiet.stdout) as { conversationId?: number }).conversationId, undefined);
     assert.equal((await s.backend.requests.conversations.list()).length, count, '--no-log wrote a conversation');
   });
-});
 
-describe('models by name', () => {
-  let b: Backend;
-  after(() => b?.close());
-
-  it('a name that two models share is refused, listing their ids', async () => {
-    const s = await evalSetup({ diffs: 1 });
-    b = s.backend;
-    const model = b.ctx.catalog.models.get(s.modelId)!;
-    b.ctx.catalog.models.put({ ...model, id: `${model.id}-again`, libraryDir: `${model.libraryDir}-again` });
+  // last: it leaves two models of one name in the catalog
+  it('a model name that two models share is refused, listing their ids', async () => {
+    const model = s.backend.ctx.catalog.models.get(s.modelId)!;
+    s.backend.ctx.catalog.models.put({ ...model, id: `${model.id}-again`, libraryDir: `${model.libraryDir}-again` });
     const run = await runCli(['ask', '--model', model.name, '--max-tokens', '2', QUESTION], s.home);
     assert.equal(run.code, 1);
     assert.match(run.stderr, new RegExp(`model name "${model.name}" is ambiguous: give one of the ids .*${model.id}`));
