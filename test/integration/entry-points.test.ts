@@ -112,6 +112,16 @@ describe('one path through the back end', () => {
     assert.equal((await s.backend.requests.conversations.list()).length, count, '--no-log wrote a conversation');
   });
 
+  it('adapters --model and eval --model take the name too', async () => {
+    const name = s.backend.ctx.catalog.models.get(s.modelId)!.name;
+    const list = await runCli(['adapters', '--model', name, '--kind', 'dit', '--json'], s.home);
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual((JSON.parse(list.stdout) as { id: string }[]).map((a) => a.id), [s.dit.id]);
+    const run = await runCli(['eval', '--model', name, '--dit', s.dit.id, '--methods', 'dit', '--limit', '1', '--max-tokens', '2', '--json'], s.home);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((JSON.parse(run.stdout) as { run: { modelId: string } }).run.modelId, s.modelId);
+  });
+
   // last: it leaves two models of one name in the catalog
   it('a model name that two models share is refused, listing their ids', async () => {
     const model = s.backend.ctx.catalog.models.get(s.modelId)!;

@@ -1,5 +1,6 @@
 // `diffscope models`, `diffscope adapters [list]`, `diffscope conversations`: the catalog as tables or JSON.
-import type { AdapterFilter } from '../../../shared/api.ts';
+import type { AdapterFilter, AdapterView } from '../../../shared/api.ts';
+import { requireModel } from '../../services/lookup.ts';
 import { withBackend } from '../backend.ts';
 import { int } from '../args.ts';
 
@@ -30,10 +31,12 @@ export async function listAdapters(values: ListAdaptersOptions): Promise<void> {
   const filter: AdapterFilter = {};
   if (values.split) filter.split = values.split as AdapterFilter['split'];
   if (values.kind) filter.kind = values.kind as AdapterFilter['kind'];
-  if (values.model) filter.modelId = values.model;
   if (values.tag) filter.tag = values.tag;
   if (values.limit) filter.limit = int(values.limit, '--limit', 0);
-  const adapters = await withBackend((b) => b.dispatch('adapters:list', [filter]) as Promise<import('../../../shared/api.ts').AdapterView[]>);
+  const adapters = await withBackend(async (b) => {
+    if (values.model) filter.modelId = requireModel(b.ctx.catalog, values.model).id; // an id, or a name shown for it
+    return b.dispatch('adapters:list', [filter]) as Promise<AdapterView[]>;
+  });
   if (values.json) return console.log(JSON.stringify(adapters));
   if (adapters.length === 0) return console.log('no adapters match');
   console.log(
