@@ -9,11 +9,12 @@ import type { StackFeeds } from './stack.ts';
 type KvArray = Float32Array | Uint16Array;
 
 /**
- * The KV cache of a batch, in buffers of a fixed capacity [batch, kv_heads, capacity, head_dim]
- * per layer that are both GroupQueryAttention's past and its present: the same memory goes in and
- * comes out, so the kernel appends each step's keys in place (row r at position lengths[r])
- * instead of copying the whole cache every step. Capacity grows (with one copy) only when a
- * caller goes past what it asked for.
+ * The KV cache of a batch, in buffers [batch, kv_heads, capacity, head_dim] per layer that are
+ * both GroupQueryAttention's past and its present: the same memory goes in and comes out, so the
+ * kernel appends each step's keys in place (row r at position lengths[r]) instead of building a
+ * new present from past + new. onnxruntime-node still copies every fetched output into a new
+ * buffer, so a step costs a copy of the capacity: capacity starts a little above what the first
+ * step needs and doubles when full, keeping that copy within twice the cached length.
  */
 export class KvCache {
   /** valid tokens per row */
@@ -21,10 +22,7 @@ export class KvCache {
   private buffers: KvArray[] = []; // [layer * 2 + (0 key | 1 value)]
   private capacity = 0;
 
-  constructor(
-    readonly batch: number,
-    private readonly hint = 0, // expected tokens per row (prompt + answer): allocated at the first step
-  ) {
+  constructor(readonly batch: number) {
     this.lengths = new Array(batch).fill(0);
   }
 
@@ -37,7 +35,7 @@ export class KvCache {
     if (needed <= this.capacity) return this.buffers;
     const { layers, kvHeads, headDim } = session.manifest.shapes;
     const limit = session.manifest.maxPositions;
-    const capacity = Math.min(limit, Math.max(needed, this.hint, this.capacity * 2));
+    const capacity = Math.min(limit, Math.max(needed + 16, this.capacity * 2, 64));
     if (needed > capacity) throw new Error(`the KV cache needs ${needed} positions, more than the model's ${limit}`);
     const half = session.manifest.precision === 'fp16';
     const fresh = Array.from({ length: layers * 2 }, () => (half ? new Uint16Array(this.batch * kvHeads * capacity * headDim) : new Float32Array(this.batch * kvHeads * capacity * headDim)));

@@ -106,7 +106,7 @@ export async function generate(
   const batch = prompts.length;
   const vocab = session.manifest.shapes.vocab;
   const start = now();
-  const cache = new KvCache(batch, Math.max(...prompts.map((p) => p.length)) + opts.maxTokens + 1);
+  const cache = new KvCache(batch);
   const rng = createRng(opts.sampling.seed);
   const eos = new Set(opts.eosIds);
   const rows = prompts.map(() => ({

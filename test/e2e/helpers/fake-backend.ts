@@ -207,6 +207,14 @@ export function createFakeBackend(opts: FakeOptions = {}) {
   const implemented = {
     app: {
       info: async () => ({ version: '0.0.0-fake', platform: 'fake', shell: 'browser', engineProvider: 'cpu', standInDemo: false, dataDir: '/fake/home' }),
+      doctor: async () => ({
+        machine: { platform: 'fake', cpu: 'fake processor', cores: 2, totalMemoryBytes: 24e9, freeMemoryBytes: 20e9, dataDir: '/fake/home', freeDiskBytes: 50e9 },
+        providers: [
+          { name: 'cpu' as const, available: true, detail: 'the fake back end' },
+          { name: 'cuda' as const, available: false, detail: 'missing: an NVIDIA driver', install: 'npm run install:cuda' },
+        ],
+        models: models.map((m) => ({ id: m.id, name: m.name, precision: m.precision, weightBytes: m.weightBytes, memoryNeededBytes: m.weightBytes + 5e8, fitsNow: true, autoPrecision: 'fp32' as const, autoReason: 'fp32: fits' })),
+      }),
     },
     models: {
       list: async () => models.map((m) => ({ ...m })),

@@ -57,7 +57,13 @@ export function modelName(m: ModelView | undefined, fallback = 'no base model'):
 }
 
 export function modelDetail(m: ModelView): string {
-  return [m.arch, `${m.layers} layers`, m.precision, m.demo ? 'demo' : null].filter(Boolean).join(' · ');
+  return [m.arch, `${m.layers} layers`, m.precision, bytes(m.weightBytes), m.demo ? 'demo' : null].filter(Boolean).join(' · ');
+}
+
+/** 2.6 GB, 410 MB, 2.5 MB */
+export function bytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)} MB`;
 }
 
 /** A count with its noun: "1 token", "361 tokens". */

@@ -15,7 +15,7 @@ export class ImportState {
   kind = $state<ImportKind>('adapter');
   path = $state('');
   modelId = $state('');
-  precision = $state<'fp32' | 'fp16'>('fp32');
+  precision = $state<'auto' | 'fp32' | 'fp16' | 'int8' | 'int4'>('auto');
   /** Why a dropped file could not be used directly. */
   dropNote = $state<string | null>(null);
   submitting = $state(false);
