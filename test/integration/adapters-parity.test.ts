@@ -20,15 +20,10 @@ import { seededNormal, seededRandom } from '../reference/random-weights.ts';
 import { tinyModel, type TinyModel } from '../helpers/models.ts';
 import { mergedWeights, writePeftFixture, type PeftFixture } from '../helpers/peft-fixture.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { maxAbsDiff } from '../helpers/logits.ts';
 
 const TOL = 1e-3;
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
 
 /** Engine logits of every prompt position, [n, vocab]. */
 async function engineLogits(session: ModelSession, stack: LoadedStackEntry[], ids: number[]): Promise<Float32Array> {

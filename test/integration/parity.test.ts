@@ -14,6 +14,7 @@ import { referenceGreedy, referenceLogits, type LoraStack } from '../reference/f
 import { seededRandom } from '../reference/random-weights.ts';
 import { randomLowRank, tinyModel, type TinyModel } from '../helpers/models.ts';
 import { ARCHITECTURES } from '../../src/main/engine/build/registry.ts';
+import { maxAbsDiff } from '../helpers/logits.ts';
 
 const TOL = 1e-3;
 
@@ -23,12 +24,6 @@ function toReference(stack: LoadedStackEntry[]): LoraStack {
   );
 }
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
 
 function randomIds(n: number, vocab: number, seed: number): number[] {
   const r = seededRandom(seed);

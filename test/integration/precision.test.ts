@@ -7,32 +7,18 @@ import { join } from 'node:path';
 import { importModel, type ImportResult } from '../../src/main/engine/build/import-model.ts';
 import { weightBytes } from '../../src/main/engine/build/auto-precision.ts';
 import { precisionFor } from '../../src/main/engine/build/precision.ts';
-import { forwardStep, KvCache } from '../../src/main/engine/forward.ts';
 import { readManifest } from '../../src/main/engine/library.ts';
 import { ModelSession } from '../../src/main/engine/session.ts';
-import { StackFeeds } from '../../src/main/engine/stack.ts';
 import type { LoadedStackEntry } from '../../src/main/engine/adapters/lowrank.ts';
 import { seededRandom } from '../reference/random-weights.ts';
 import { randomLowRank, tinyModel, type TinyModel } from '../helpers/models.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { maxAbsDiff, promptLogits } from '../helpers/logits.ts';
 
 /** fp16 keeps ~3 significant digits; over 3 layers the tiny model's logits (std ~2.4) move by ~1e-2. */
 const TOL = 5e-2;
 
-/** Logits at every position of one prompt: [prompt.length * vocab]. */
-async function promptLogits(session: ModelSession, prompt: number[], stack: LoadedStackEntry[] = []): Promise<Float32Array> {
-  const feeds = new StackFeeds(session.manifest.shapes);
-  feeds.set([stack]);
-  const { logits } = await forwardStep(session, new KvCache(1), feeds, [prompt], [prompt.map((_, i) => i)]);
-  return logits;
-}
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
 
 describe('fp16 import (tiny qwen3)', () => {
   let model: TinyModel;

@@ -14,14 +14,13 @@ import { importModel } from '../../src/main/engine/build/import-model.ts';
 import { weightBytes } from '../../src/main/engine/build/auto-precision.ts';
 import { precisionFor, DEFAULT_BLOCK_SIZE } from '../../src/main/engine/build/precision.ts';
 import { dequantiseRows, quantiseRows, type NbitsSpec } from '../../src/main/engine/build/quantize.ts';
-import { forwardStep, KvCache } from '../../src/main/engine/forward.ts';
 import { ModelSession } from '../../src/main/engine/session.ts';
-import { StackFeeds } from '../../src/main/engine/stack.ts';
 import { parseModuleKey, type LoadedStackEntry } from '../../src/main/engine/adapters/lowrank.ts';
 import type { ArchKey } from '../../src/main/engine/hf/config.ts';
 import { referenceLogits, type LoraStack, type Weights } from '../reference/forward.ts';
 import { randomLowRank, tinyModel, type TinyModel } from '../helpers/models.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { maxAbsDiff, promptLogits } from '../helpers/logits.ts';
 
 const TOL_LAYOUT = 2e-3;
 const TOL_LEVEL4 = 0.5;
@@ -45,19 +44,7 @@ function quantisedWeights(m: TinyModel, spec: NbitsSpec): Weights {
   };
 }
 
-async function engineLogits(session: ModelSession, stack: LoadedStackEntry[] = []): Promise<Float32Array> {
-  const feeds = new StackFeeds(session.manifest.shapes);
-  feeds.set([stack]);
-  const { logits } = await forwardStep(session, new KvCache(1), feeds, [PROMPT], [PROMPT.map((_, i) => i)]);
-  return logits;
-}
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
 
 /** Best and runner-up of one row. */
 function top2(row: Float32Array): [number, number, number] {
@@ -112,7 +99,7 @@ for (const arch of ['qwen3', 'llama', 'gemma3'] as ArchKey[]) {
     for (const id of ['int8', 'int4'] as const) {
       it(`${id} (accuracy level 0) equals the reference on the same weights quantised in TypeScript, to ${TOL_LAYOUT}`, async () => {
         const reference = referenceLogits(model.config, quantisedWeights(model, SPECS[id]), PROMPT);
-        const diff = maxAbsDiff(await engineLogits(exact[id]!), reference);
+        const diff = maxAbsDiff(await promptLogits(exact[id]!, PROMPT), reference);
         assert.ok(diff <= TOL_LAYOUT, `max |Δlogit| ${diff}`);
       });
 
@@ -122,21 +109,21 @@ for (const arch of ['qwen3', 'llama', 'gemma3'] as ArchKey[]) {
           { adapter: randomLowRank(model.config, 16, 202), scale: 0.8 },
         ];
         const reference = referenceLogits(model.config, quantisedWeights(model, SPECS[id]), PROMPT, loraFor(stack));
-        const withStack = await engineLogits(exact[id]!, stack);
+        const withStack = await promptLogits(exact[id]!, PROMPT, stack);
         assert.ok(maxAbsDiff(withStack, reference) <= TOL_LAYOUT, `max |Δlogit| ${maxAbsDiff(withStack, reference)}`);
-        assert.ok(maxAbsDiff(withStack, await engineLogits(exact[id]!)) > 0.1, 'the stack changed nothing');
+        assert.ok(maxAbsDiff(withStack, await promptLogits(exact[id]!, PROMPT)) > 0.1, 'the stack changed nothing');
       });
 
       it(`${id} at the default level 4 stays within ${TOL_LEVEL4} of the same reference`, async () => {
         const reference = referenceLogits(model.config, quantisedWeights(model, SPECS[id]), PROMPT);
-        const diff = maxAbsDiff(await engineLogits(sessions[id]!), reference);
+        const diff = maxAbsDiff(await promptLogits(sessions[id]!, PROMPT), reference);
         assert.ok(diff <= TOL_LEVEL4, `max |Δlogit| ${diff}`);
       });
     }
 
     it(`int8 stays within ${TOL_INT8} of fp32, with the same greedy token wherever fp32 leads by more than ${2 * TOL_INT8}`, async () => {
-      const fp32 = await engineLogits(sessions.fp32!);
-      const int8 = await engineLogits(sessions.int8!);
+      const fp32 = await promptLogits(sessions.fp32!, PROMPT);
+      const int8 = await promptLogits(sessions.int8!, PROMPT);
       const diff = maxAbsDiff(int8, fp32);
       assert.ok(diff <= TOL_INT8, `max |Δlogit| ${diff}`);
       const V = model.config.vocabSize;

@@ -3,7 +3,7 @@
 // (Hugging Face's [out, in] for linears, [vocab, hidden] for embeddings).
 import { f32ToF16 } from '../hf/safetensors.ts';
 import { decodeFloats, quantiseRows, type NbitsSpec, type SourceDtype } from './quantize.ts';
-import { transpose } from './precision.ts';
+import { transpose } from '../matrix.ts';
 
 export type Encoding =
   | { kind: 'float'; type: 'f32' | 'f16' } // rows as stored
