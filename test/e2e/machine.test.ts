@@ -63,6 +63,7 @@ describe('Settings: this machine', { skip }, () => {
 
   test('the import form offers auto, int8 and int4', slow, async () => {
     await showView('Import');
+    await page.getByRole('radio', { name: 'Base model' }).check();
     const precision = page.getByLabel('Precision');
     await precision.waitFor();
     const options = await precision.locator('option').allInnerTexts();

@@ -41,7 +41,7 @@ test('doctor lists each model with the precision it loads at and the memory it n
   const home = tmpDir('doctor-models');
   const imported = await runCli(['import', 'model', model.hfDir, '--precision', 'int4', '--json'], home);
   assert.equal(imported.code, 0, imported.stderr);
-  assert.match(imported.stderr, /^precision int4: chosen with --precision$/m);
+  assert.match(imported.stderr, /^precision int4: chosen by the user \(not auto\)$/m);
   const report = JSON.parse((await runCli(['doctor', '--json'], home)).stdout) as DoctorReport;
   assert.equal(report.models.length, 1);
   const [fit] = report.models;

@@ -29,7 +29,7 @@ export interface AutoDecision {
   weightBytes: number;
 }
 
-const gb = (n: number) => `${(n / 1e9).toFixed(1)} GB`;
+const gb = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
 
 export function choosePrecision(
   config: ModelConfig,

@@ -104,7 +104,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
   const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
   const decision = choice === 'auto' ? choosePrecision(config, { gpu: opts.gpu, blockSize }) : null;
   const precision = precisionFor(decision?.precision ?? (choice as Exclude<PrecisionChoice, 'auto'>), blockSize, opts.accuracyLevel);
-  const precisionReason = decision?.reason ?? `${precision.id}: chosen with --precision`;
+  const precisionReason = decision?.reason ?? `${precision.id}: chosen by the user (not auto)`;
   const tokenizer = loadTokenizer(src); // a missing or broken tokenizer fails here, before the long part
   const generation = readGenerationConfig(src);
   const checkpoint = SafetensorsCheckpoint.open(src);
