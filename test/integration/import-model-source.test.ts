@@ -2,7 +2,7 @@
 // is a stranger's download, and an import may be cancelled half way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importModel, type ImportProgress } from '../../src/main/engine/build/import-model.ts';
 import { makeModel } from '../../src/main/engine/dev/make-model.ts';
@@ -49,6 +49,21 @@ test('a cancelled import stops, says so, and leaves nothing in the library', asy
   // and the same import, not cancelled, completes
   const done = await importModel(good, { home, precision: 'int4' });
   assert.equal(done.existed, false);
+});
+
+test("a killed import's temporary folder is removed by the next import", async () => {
+  const home = tmpDir('import-killed');
+  mkdirSync(modelsDir(home), { recursive: true });
+  // a pid that cannot be running (above the kernel's pid limit), as a SIGKILLed import leaves it
+  const abandoned = join(modelsDir(home), '.import-4194305-0123456789ab');
+  mkdirSync(abandoned);
+  writeFileSync(join(abandoned, 'model.onnx.data'), 'half written');
+  const running = join(modelsDir(home), `.import-${process.pid}-0123456789ab`); // this process: still running
+  mkdirSync(running);
+  await importModel(good, { home, precision: 'int8' });
+  assert.ok(!existsSync(abandoned), 'the abandoned folder is gone');
+  assert.ok(existsSync(running), "a running import's folder is left alone");
+  rmSync(running, { recursive: true });
 });
 
 test('progress carries throughput and time left, by phase', async () => {
@@ -99,7 +114,7 @@ test('a symlink inside the folder (or a hub snapshot into its blobs) is followed
   assert.equal(r.manifest.name, 'org/tiny');
 });
 
-test('a changed tokenizer or chat template is a new import, not "already imported"', async () => {
+test('a changed tokenizer or chat template is imported again into the same model, not "already imported"', async () => {
   const dir = copyOf('retokenized');
   const home = tmpDir('import-retokenized');
   const first = await importModel(dir, { home, precision: 'fp32' });
@@ -108,7 +123,9 @@ test('a changed tokenizer or chat template is a new import, not "already importe
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(config));
   const second = await importModel(dir, { home, precision: 'fp32' });
   assert.equal(second.existed, false);
-  assert.notEqual(second.id, first.id);
+  assert.equal(second.id, first.id, 'the same weights: the same model, so its conversations stay with it');
+  assert.notEqual(second.manifest.source.sha256, first.manifest.source.sha256);
+  assert.equal((await importModel(dir, { home, precision: 'fp32' })).existed, true, 'unchanged since: already imported');
   assert.equal(JSON.parse(readFileSync(join(second.dir, 'tokenizer_config.json'), 'utf8')).chat_template, '{{ messages[0].content }}');
   assert.ok(second.manifest.source.files.some((f) => f.name === 'tokenizer_config.json'));
   copyFileSync(join(good, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));

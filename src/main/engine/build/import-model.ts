@@ -4,7 +4,7 @@
 // bounded whatever the model's size. Everything is written into a temporary folder and renamed
 // into place: a failed or cancelled import leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readModelConfig, type ModelConfig } from '../hf/config.ts';
 import { modelFolderName } from '../hf/model-name.ts';
@@ -93,6 +93,24 @@ function phaseMeter(phase: ImportProgress['phase'], total: number, onProgress?: 
   };
 }
 
+/** Whether a process of this id still runs (signal 0 tests without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Temporary folders of imports whose process was killed (SIGKILL, power loss): nothing else removes them. */
+function removeAbandoned(root: string): void {
+  for (const name of readdirSync(root)) {
+    const m = /^\.(?:import|outdated)-(\d+)-/.exec(name);
+    if (m && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
 export async function importModel(srcDir: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const src = resolve(srcDir);
   const choice = opts.precision ?? 'auto';
@@ -114,24 +132,30 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
     const sizes = files.map((f) => statSync(join(src, f)).size);
     const hashed = phaseMeter('hash', sizes.reduce((a, b) => a + b, 0), opts.onProgress);
     const digests = await Promise.all(files.map((name) => pool.hash(join(src, name), hashed)));
-    opts.signal?.throwIfAborted();
+    if (opts.signal?.aborted) throw new Error(`import of ${src} cancelled; nothing was kept`);
     const hashes: Manifest['source']['files'] = files.map((name, i) => ({ name, bytes: sizes[i], sha256: digests[i] }));
-    const sourceSha = createHash('sha256')
-      .update(hashes.map((h) => `${h.sha256}  ${h.name}\n`).join(''))
-      .digest('hex');
+    const digest = (list: typeof hashes) => createHash('sha256').update(list.map((h) => `${h.sha256}  ${h.name}\n`).join('')).digest('hex');
+    // the id names the model's numbers (config and weights), so that conversations stay with it;
+    // the source digest covers every copied file too: a changed tokenizer or chat template is
+    // imported again into the same id, not reported as already there
+    const weightsSha = digest(hashes.filter((h) => h.name === 'config.json' || h.name.endsWith('.safetensors') || h.name === 'model.safetensors.index.json'));
+    const sourceSha = digest(hashes);
 
     const modelName = modelFolderName(src);
     const level = precision.nbits && precision.nbits.accuracyLevel !== DEFAULT_ACCURACY_LEVEL ? `a${precision.nbits.accuracyLevel}` : '';
     const tag = precision.nbits && blockSize !== DEFAULT_BLOCK_SIZE ? `${precision.id}b${blockSize}${level}` : `${precision.id}${level}`;
-    const id = `${slug(modelName)}-${tag}-${sourceSha.slice(0, 8)}`;
+    const id = `${slug(modelName)}-${tag}-${weightsSha.slice(0, 8)}`;
     const root = modelsDir(opts.home ?? dataHome());
     const dir = join(root, id);
-    // the same source was imported before: reuse it, unless an older builder made it (rebuilt below)
+    // the same files were imported before: reuse them, unless an older builder made the folder
+    // or a side file changed since (then rebuilt and swapped in below)
     if (existsSync(join(dir, 'manifest.json')) && manifestVersion(dir) === BUILDER_VERSION) {
-      return { id, dir, manifest: readManifest(dir), existed: true };
+      const manifest = readManifest(dir);
+      if (manifest.source.sha256 === sourceSha) return { id, dir, manifest, existed: true };
     }
     mkdirSync(root, { recursive: true });
-    const tmp = join(root, `.import-${randomBytes(6).toString('hex')}`);
+    removeAbandoned(root);
+    const tmp = join(root, `.import-${process.pid}-${randomBytes(6).toString('hex')}`);
     mkdirSync(tmp);
     try {
       const maxPositions = Math.min(opts.maxPositions ?? DEFAULT_MAX_POSITIONS, config.maxPositionEmbeddings);
@@ -178,8 +202,9 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
       writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
       opts.signal?.throwIfAborted();
       if (existsSync(dir)) {
-        // an outdated import of the same source: swap it out only now that the new one is complete
-        const old = join(root, `.outdated-${randomBytes(6).toString('hex')}`);
+        // an outdated import of the same model (older builder, or changed side files): swap it out
+        // only now that the new one is complete
+        const old = join(root, `.outdated-${process.pid}-${randomBytes(6).toString('hex')}`);
         renameSync(dir, old);
         renameSync(tmp, dir);
         rmSync(old, { recursive: true, force: true });
