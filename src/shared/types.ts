@@ -17,7 +17,7 @@ export interface AppInfo {
 export interface ModelView {
   id: string;
   name: string;
-  arch: 'qwen3' | 'llama' | 'gemma3';
+  arch: string; // the family (qwen3, llama, gemma3, ...: the engine's registry lists them)
   precision: 'fp32' | 'fp16' | 'int8' | 'int4';
   /** Why the import chose this precision (auto's reasoning, or the user's choice). */
   precisionReason: string;

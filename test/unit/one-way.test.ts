@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { transpose } from '../../src/main/engine/matrix.ts';
+import { ARCHITECTURES } from '../../src/main/engine/build/registry.ts';
+import { ARCH_KEYS, SUPPORTED_ARCHITECTURES } from '../../src/main/engine/hf/config.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const files = (dir: string): string[] =>
@@ -37,4 +39,13 @@ test('a stack element has one name: StackEntry (and its Recorded, File and Loade
 test('sampling settings have one name above the engine: SamplingSettings', () => {
   const aliases = sources.filter((s) => /export type Sampling\b/.test(s.text)).map((s) => s.file);
   assert.deepEqual(aliases, []);
+});
+
+test('architectures: hf/config.ts alone lists the Hugging Face names, the registry has one spec per family', () => {
+  // dev/make-model.ts writes the names into the config.json of random test checkpoints
+  const named = sources.filter((s) => SUPPORTED_ARCHITECTURES.some((n) => new RegExp(`\\b${n}\\b`).test(s.text))).map((s) => s.file);
+  assert.deepEqual(named.sort(), [join('src', 'main', 'engine', 'dev', 'make-model.ts'), join('src', 'main', 'engine', 'hf', 'config.ts')]);
+  assert.deepEqual(ARCHITECTURES.map((a) => a.key), [...ARCH_KEYS]);
+  const literalUnions = sources.filter((s) => /'qwen3' \| 'llama' \| 'gemma3'|\['qwen3', 'llama', 'gemma3'\]/.test(s.text)).map((s) => s.file);
+  assert.deepEqual(literalUnions, [join('src', 'main', 'engine', 'hf', 'config.ts')], 'the families are written out once, as ARCH_KEYS');
 });

@@ -3,6 +3,7 @@
 // module only when it runs, so that help and the light commands start without the engine.
 import { Command, Option } from 'commander';
 import { MAKE_MODEL_PRESETS } from '../engine/dev/presets.ts';
+import { ARCH_KEYS } from '../engine/hf/config.ts';
 
 /** Options that may be given more than once (`--diff A --diff B`) collect into an array. */
 const many = (value: string, previous: string[] = []) => [...previous, value];
@@ -175,7 +176,7 @@ export function buildProgram(): Command {
   dev
     .command('make-model')
     .description('a random-weight Hugging Face checkpoint of a real architecture')
-    .addOption(new Option('--arch <arch>', 'architecture (implied by a released model\'s preset)').choices(['qwen3', 'llama', 'gemma3']))
+    .addOption(new Option('--arch <arch>', 'architecture (implied by a released model\'s preset)').choices([...ARCH_KEYS]))
     .addOption(new Option('--preset <preset>', "size: tiny and 0.6b for any --arch, or a released model's exact shapes (sharded like the release)").choices([...MAKE_MODEL_PRESETS]).default('tiny'))
     .requiredOption('--out <dir>', 'the folder to write')
     .option('--seed <n>', 'random seed (default 0)')

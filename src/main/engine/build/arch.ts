@@ -4,8 +4,6 @@ import type { ArchKey, ModelConfig } from '../hf/config.ts';
 
 export interface ArchSpec {
   key: ArchKey;
-  /** config.architectures[0] values served by this spec. */
-  hfArchitectures: string[];
   /** RMSNorm over head_dim on q and k, before RoPE. */
   qkNorm: boolean;
   /** The stored norm weight w scales by (w + normOffset); Gemma stores 1 + w as w. Folded at import. */
@@ -26,7 +24,7 @@ export interface ArchSpec {
 }
 
 /** The Llama decoder: the shape every other family is stated against. */
-export const baseArch: Omit<ArchSpec, 'key' | 'hfArchitectures'> = {
+export const baseArch: Omit<ArchSpec, 'key'> = {
   qkNorm: false,
   normOffset: 0,
   norms: { preAttention: 'input_layernorm', postAttention: null, preMlp: 'post_attention_layernorm', postMlp: null },

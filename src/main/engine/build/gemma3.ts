@@ -7,7 +7,6 @@ import { baseArch, type ArchSpec } from './arch.ts';
 export const gemma3: ArchSpec = {
   ...baseArch,
   key: 'gemma3',
-  hfArchitectures: ['Gemma3ForCausalLM', 'Gemma3ForConditionalGeneration'],
   qkNorm: true,
   normOffset: 1,
   norms: {

@@ -4,5 +4,4 @@ import { baseArch, type ArchSpec } from './arch.ts';
 export const llama: ArchSpec = {
   ...baseArch,
   key: 'llama',
-  hfArchitectures: ['LlamaForCausalLM'],
 };

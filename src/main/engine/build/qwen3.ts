@@ -4,6 +4,5 @@ import { baseArch, type ArchSpec } from './arch.ts';
 export const qwen3: ArchSpec = {
   ...baseArch,
   key: 'qwen3',
-  hfArchitectures: ['Qwen3ForCausalLM'],
   qkNorm: true,
 };

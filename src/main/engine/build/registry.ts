@@ -1,20 +1,16 @@
-// Architectures by config.architectures[0].
-import type { ModelConfig } from '../hf/config.ts';
+// Architectures by family. hf/config.ts resolves config.json's architectures[0] to a family
+// (ArchKey) and is the one list of Hugging Face names; this registry gives each family its flags.
+import { ARCH_KEYS, type ArchKey, type ModelConfig } from '../hf/config.ts';
 import type { ArchSpec } from './arch.ts';
 import { gemma3 } from './gemma3.ts';
 import { llama } from './llama.ts';
 import { qwen3 } from './qwen3.ts';
 
-export const ARCHITECTURES: ArchSpec[] = [qwen3, llama, gemma3];
+/** Every family has a spec: a family added to ARCH_KEYS does not compile until it is added here. */
+const SPECS: Record<ArchKey, ArchSpec> = { qwen3, llama, gemma3 };
 
-const byHfName = new Map(ARCHITECTURES.flatMap((a) => a.hfArchitectures.map((n) => [n, a] as const)));
+export const ARCHITECTURES: ArchSpec[] = ARCH_KEYS.map((key) => SPECS[key]);
 
 export function archFor(config: ModelConfig): ArchSpec {
-  const spec = byHfName.get(config.hfArchitecture);
-  if (!spec) {
-    throw new Error(
-      `config.json: architectures[0] "${config.hfArchitecture}" is not supported (supported: ${[...byHfName.keys()].join(', ')})`,
-    );
-  }
-  return spec;
+  return SPECS[config.arch];
 }

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { MAX_BYTES, readBoundedText, regularFile } from './bounded-read.ts';
 
+/** The supported architecture families; build/registry.ts gives each its graph flags. */
+export const ARCH_KEYS = ['qwen3', 'llama', 'gemma3'] as const;
 /** Registry key of a supported architecture family. */
-export type ArchKey = 'qwen3' | 'llama' | 'gemma3';
+export type ArchKey = (typeof ARCH_KEYS)[number];
 
 /** RoPE frequency scaling as found under `rope_scaling` (only the kinds the released models use). */
 export type RopeScaling =
