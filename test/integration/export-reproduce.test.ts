@@ -93,7 +93,12 @@ describe('export', () => {
     const all = await runCli(['export', '--all'], s.home);
     assert.equal(all.code, 0, all.stderr);
     const lines = all.stdout.trim().split('\n').map((l) => JSON.parse(l) as ConversationDoc);
-    assert.deepEqual(lines.map((d) => d.conversation.title), ['to reproduce', 'second one']);
+    // every conversation of the catalog, once each: the two made here and those the reproduced
+    // `diffscope ask` commands above logged (the CLI logs its answers like the app)
+    const listed = await s.backend.requests.conversations.list();
+    assert.deepEqual(lines.map((d) => d.conversation.id).sort((a, b) => a - b), listed.map((c) => c.id).sort((a, b) => a - b));
+    const titles = lines.map((d) => d.conversation.title);
+    assert.ok(titles.includes('to reproduce') && titles.includes('second one'), titles.join(' | '));
     const bad = await runCli(['export', String(conversationId), '--format', 'pdf'], s.home);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /a conversation exports as md, json, html, jsonl/);

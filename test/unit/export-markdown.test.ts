@@ -55,7 +55,8 @@ test('a conversation exported as Markdown runs nothing in a viewer that renders 
 test('mdText keeps plain text as is; mdCode fences a command whatever backticks it holds', () => {
   assert.equal(mdText('AT&T says 3 > 2 and a * b'), 'AT&T says 3 > 2 and a * b');
   assert.equal(mdText('[docs](https://x.org) [bad](javascript:alert(1))'), '[docs](https://x.org) [bad](#unsafe-link-removed)');
-  assert.equal(mdCode("ask 'a `b` c'"), "`` ask 'a `b` c' ``");
+  assert.equal(mdCode("ask 'a `b` c'"), "``ask 'a `b` c'``");
+  assert.equal(mdCode('`tick` first'), '`` `tick` first ``'); // padded only where a backtick touches the fence
   const block = mdCode("ask 'line one\n<script>'");
   assertInert(render(`- reproduce: ${block}`));
   assert.ok(render(`x ${block}`).includes('<code>ask \'line one\n&lt;script&gt;\'\n</code>'));

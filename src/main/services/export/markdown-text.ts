@@ -46,7 +46,10 @@ const fenceFor = (text: string, min: number) => '`'.repeat(Math.max(min, ...(tex
 export function mdCode(text: string): string {
   if (!/[\r\n]/.test(text)) {
     const fence = fenceFor(text, 1);
-    return `${fence} ${text} ${fence}`;
+    // CommonMark strips one space from each side of a span: pad only where the text needs it
+    // (it starts or ends with a backtick or a space), so a plain command copies as it is
+    const pad = /^[` ]|[` ]$/.test(text) ? ' ' : '';
+    return `${fence}${pad}${text}${pad}${fence}`;
   }
   const fence = fenceFor(text, 3);
   return `\n\n${fence}\n${text}\n${fence}\n`;
