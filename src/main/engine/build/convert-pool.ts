@@ -37,7 +37,7 @@ export class ConvertPool {
     const { url, workerData } = workerEntry();
     for (let i = 0; i < size; i++) {
       const w = new Worker(url, { workerData });
-      w.on('message', (m: PoolReply) => this.receive(w, m));
+      w.on('message', (m: PoolReply) => this.receive(m));
       w.on('error', (err) => this.fail(new Error(`import worker failed: ${err.message}`)));
       this.workers.push(w);
       this.idle.push(w);
@@ -84,7 +84,7 @@ export class ConvertPool {
     this.waiting.shift()?.();
   }
 
-  private receive(_worker: Worker, m: PoolReply): void {
+  private receive(m: PoolReply): void {
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.kind === 'progress') return p.onProgress?.(m.bytes);

@@ -2,7 +2,7 @@
 // import hands to its worker threads. A chunk is whole rows of a [rows, cols] tensor as stored
 // (Hugging Face's [out, in] for linears, [vocab, hidden] for embeddings).
 import { f32ToF16 } from '../hf/safetensors.ts';
-import { decodeFloats, quantiseRows, type NbitsSpec, type SourceDtype } from './quantize.ts';
+import { decodeFloats, nbitsLayout, quantiseRows, type NbitsSpec, type SourceDtype } from './quantize.ts';
 import { transpose } from '../matrix.ts';
 
 export type Encoding =
@@ -23,11 +23,8 @@ export interface ChunkRequest {
 /** Bytes per row of each output part (data, scales, zero points) of an encoding. */
 export function partsPerRow(cols: number, encoding: Encoding): number[] {
   if (encoding.kind !== 'nbits') return [cols * (encoding.type === 'f32' ? 4 : 2)];
-  const { bits, block, zeroPoints } = encoding.spec;
-  const blocks = Math.ceil(cols / block);
-  const parts = [blocks * ((block * bits) / 8), blocks * 4];
-  if (zeroPoints) parts.push(Math.ceil((blocks * bits) / 8));
-  return parts;
+  const L = nbitsLayout(cols, encoding.spec);
+  return L.rowZeroBytes ? [L.rowDataBytes, L.rowScaleBytes, L.rowZeroBytes] : [L.rowDataBytes, L.rowScaleBytes];
 }
 
 const bytesOf = (a: Float32Array | Uint16Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

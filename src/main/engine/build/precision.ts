@@ -13,7 +13,6 @@ import type { Graph } from './graph.ts';
 import type { SourceTensor, WeightFile } from './weight-file.ts';
 import { f32ToF16 } from '../hf/safetensors.ts';
 import { nbitsLayout, type Bits, type NbitsSpec } from './quantize.ts';
-import type { Encoding } from './encode.ts';
 
 export const PRECISION_IDS = ['fp32', 'fp16', 'int8', 'int4'] as const;
 export type PrecisionId = (typeof PRECISION_IDS)[number];
@@ -54,14 +53,10 @@ const asHalfBytes = (d: Float32Array) => {
   return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
 };
 
-function queue(file: WeightFile, w: SourceTensor, encoding: Encoding, targets: number[]): void {
-  file.convert({ source: w, encoding, targets });
-}
-
 function storeFloat(file: WeightFile, name: string, w: SourceTensor, type: 'f32' | 'f16'): StoredWeight {
   const dataType = type === 'f32' ? DataType.FLOAT : DataType.FLOAT16;
   const { tensor, offset } = file.reserve(name, dataType, [w.rows, w.cols], w.rows * w.cols * (type === 'f32' ? 4 : 2));
-  queue(file, w, { kind: 'float', type }, [offset]);
+  file.convert({ source: w, encoding: { kind: 'float', type }, targets: [offset] });
   return { rows: w.rows, cols: w.cols, tensors: [tensor] };
 }
 
@@ -88,7 +83,7 @@ const fp32: Precision = {
  */
 function fp16Linear(g: Graph, file: WeightFile, path: string, x: string, w: SourceTensor): string {
   const { tensor, offset } = file.reserve(`${path}.weight`, DataType.FLOAT16, [w.cols, w.rows], w.rows * w.cols * 2);
-  queue(file, w, { kind: 'float-transposed', type: 'f16' }, [offset]);
+  file.convert({ source: w, encoding: { kind: 'float-transposed', type: 'f16' }, targets: [offset] });
   return g.op('MatMul', path, [x, tensor.name!]);
 }
 
@@ -128,7 +123,7 @@ function nbitsPrecision(id: 'int8' | 'int4', bits: Bits, zeroPoints: boolean, bl
       const zeroName = `${name}.${gather ? 'zero_points' : 'B_zero_points'}`;
       parts.push(file.reserve(zeroName, DataType.UINT8, gather ? [w.rows, L.rowZeroBytes] : [w.rows * L.rowZeroBytes], w.rows * L.rowZeroBytes));
     }
-    queue(file, w, { kind: 'nbits', spec }, parts.map((p) => p.offset));
+    file.convert({ source: w, encoding: { kind: 'nbits', spec }, targets: parts.map((p) => p.offset) });
     return { rows: w.rows, cols: w.cols, tensors: parts.map((p) => p.tensor) };
   };
   const matmul = (g: Graph, path: string, x: string, t: StoredWeight): string =>

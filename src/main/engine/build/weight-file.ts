@@ -47,10 +47,6 @@ export class WeightFile {
     return this.offset;
   }
 
-  get descriptor(): number {
-    return this.fd;
-  }
-
   /** Space for `byteLength` bytes; returns the tensor pointing at it and its offset. */
   reserve(name: string, dataType: DataTypeId, dims: number[], byteLength: number): { tensor: TensorProto; offset: number } {
     const align = byteLength >= LARGE_ALIGN ? LARGE_ALIGN : SMALL_ALIGN;
