@@ -86,9 +86,17 @@ export interface AdapterInspection {
  */
 export interface StackEntry {
   adapterId: string;
+  /** any real number: 0 removes the part, negative subtracts it, above 1 amplifies it */
   scale: number;
   role: 'diff' | 'dit';
+  /** only these layers (absent or empty: every layer), docs/amplification.md */
+  layers?: number[];
+  /** only these modules (absent or empty: all seven) */
+  modules?: StackModule[];
 }
+
+/** The seven linear modules of a decoder layer that a stack part can act on. */
+export type StackModule = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
 
 /** A stack entry as a reply recorded it: the sha256 pins the bytes it was asked with. */
 export type RecordedStackEntry = StackEntry & { sha256: string };

@@ -1,5 +1,7 @@
 // Small helpers so that every command reads numbers and PATH[:SCALE] arguments the same way
 // (the options themselves are declared in program.ts).
+import { parsePartSpec, type Selection } from '../services/stack-spec.ts';
+
 export function num(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -13,10 +15,12 @@ export function int(value: string | undefined, flag: string, fallback: number): 
   return n;
 }
 
-/** "path[:scale]" -> {path, scale}; a trailing ":number" is the scale (drive letters stay in the path). */
-export function pathWithScale(value: string, flag: string): { path: string; scale: number } {
-  const m = /^(.*):([-+]?\d*\.?\d+(?:e[-+]?\d+)?)$/i.exec(value);
-  if (m && m[1].length > 1) return { path: m[1], scale: Number(m[2]) };
+/**
+ * "path[:scale][@layers,modules]" -> {path, scale, only}: a trailing ":number" is the scale (drive
+ * letters stay in the path), "@8-20,mlp" restricts the part (docs/amplification.md).
+ */
+export function pathWithScale(value: string, flag: string): { path: string; scale: number; only: Selection } {
   if (!value) throw new Error(`${flag}: empty path`);
-  return { path: value, scale: 1 };
+  const { ref, scale, only } = parsePartSpec(value, ':', `${flag} ${value}`);
+  return { path: ref, scale, only };
 }

@@ -7,6 +7,7 @@ import { GREEDY, type SamplingOptions } from './sampler.ts';
 import { ModelSession, type SessionOptions } from './session.ts';
 import { StackFeeds } from './stack.ts';
 import { validateAdapter } from './adapters/validate.ts';
+import { checkSelection, type PartSelection } from './adapters/selection.ts';
 
 export interface FileStackEntry {
   /** adapter file or folder, with "#INDEX" for one diff of a multi-diff file */
@@ -14,6 +15,8 @@ export interface FileStackEntry {
   scale: number;
   /** a full finetune's folder is compressed to this rank (diffed against the model's source folder) */
   rank?: number;
+  /** only these layers and modules (absent: all) */
+  only?: PartSelection;
 }
 
 export interface AskRow {
@@ -96,6 +99,18 @@ export class Engine {
     return ids;
   }
 
+  /** Each row's adapters loaded (kept in the cache while in use), with scale and selection checked. */
+  loadStacks(rows: FileStackEntry[][]): LoadedStackEntry[][] {
+    const inUse = new Set<LowRank>();
+    return rows.map((stack) =>
+      stack.map((s) => {
+        if (!Number.isFinite(s.scale)) throw new Error(`${s.path}: scale ${s.scale} is not a number`);
+        checkSelection(s.only, this.manifest.shapes.layers, s.path);
+        return { adapter: this.adapter(s, inUse), scale: s.scale, ...(s.only ? { only: s.only } : {}) };
+      }),
+    );
+  }
+
   stackFeeds(rows: LoadedStackEntry[][]): StackFeeds {
     let feeds = this.feeds.get(rows.length);
     if (!feeds) this.feeds.set(rows.length, (feeds = new StackFeeds(this.manifest.shapes)));
@@ -114,9 +129,7 @@ export class Engine {
     if (longest > this.manifest.maxPositions) {
       throw new Error(`prompt plus answer (${longest} tokens) exceeds the model's ${this.manifest.maxPositions}-token context`);
     }
-    const inUse = new Set<LowRank>();
-    const stacks = rows.map((r) => r.stack.map((s) => ({ adapter: this.adapter(s, inUse), scale: s.scale })));
-    const feeds = this.stackFeeds(stacks);
+    const feeds = this.stackFeeds(this.loadStacks(rows.map((r) => r.stack)));
     const result = await generate(this.session, feeds, prompts, {
       maxTokens: opts.maxTokens ?? 256,
       sampling: { ...GREEDY, ...opts.sampling },

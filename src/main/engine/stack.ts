@@ -3,10 +3,12 @@
 // x a b = s1 x a1 b1 + s2 x a2 b2 exactly. Batches hold one stack per row, zero-padded to the
 // largest rank. Buffers are kept, and a slot whose adapter and scale did not change is not
 // rewritten: swapping the diff under a fixed DIT adapter touches only the diff's columns.
+// A part restricted to some layers or modules (amplification) writes zeros outside them.
 import type { Manifest } from './library.ts';
 import { MODULES, loraInputNames } from './modules.ts';
 import { moduleKey, type LowRank, type LoadedStackEntry } from './adapters/lowrank.ts';
 import { validateAdapter } from './adapters/validate.ts';
+import { selects, selectionKey, type PartSelection } from './adapters/selection.ts';
 
 export interface FeedArray {
   data: Float32Array;
@@ -28,6 +30,7 @@ interface Slot {
   adapter: LowRank;
   scale: number;
   offset: number;
+  only?: PartSelection;
 }
 
 /** LoRA feeds for a fixed batch size, reused across requests. */
@@ -49,9 +52,10 @@ export class StackFeeds {
       const old = this.slots[row] ?? [];
       const slots: Slot[] = [];
       stack.forEach((entry, i) => {
-        const slot = { adapter: entry.adapter, scale: entry.scale * entry.adapter.scale, offset };
+        const slot = { adapter: entry.adapter, scale: entry.scale * entry.adapter.scale, offset, only: entry.only };
         const prev = old[i];
-        const same = !realloc && prev && prev.adapter === slot.adapter && prev.scale === slot.scale && prev.offset === offset;
+        const same =
+          !realloc && prev && prev.adapter === slot.adapter && prev.scale === slot.scale && prev.offset === offset && selectionKey(prev.only) === selectionKey(slot.only);
         if (!same) this.writeSlot(row, slot);
         slots.push(slot);
         offset += entry.adapter.rank;
@@ -93,7 +97,7 @@ export class StackFeeds {
     const R = this.rank;
     const r = slot.adapter.rank;
     this.forEachModule((key, inDim, outDim, a, b) => {
-      const m = slot.adapter.modules.get(key);
+      const m = selects(slot.only, key) ? slot.adapter.modules.get(key) : undefined;
       const aBase = row * inDim * R + slot.offset;
       const bBase = (row * R + slot.offset) * outDim;
       if (!m) {

@@ -1,7 +1,8 @@
 // An OpenAI-compatible endpoint so other tools can talk to a DIT-equipped model:
 //   GET  /v1/models                 base models, and each with its DIT adapter(s)
 //   POST /v1/chat/completions       streaming (SSE chunks) or not, with logprobs / top_logprobs
-// A model id names a stack: "<model>+<adapter>[*scale]+<adapter>..." (adapters in the catalog).
+// A model id names a stack: "<model>+<adapter>[*scale][@layers,modules]+<adapter>..." (adapters in
+// the catalog; "@8-20,mlp" restricts a part, docs/amplification.md).
 // Answers come from the chat service, as the app's and the CLI's do; they are not logged (each
 // request stands alone, and clients such as remote evaluations keep their own records).
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import type { PositionLogprobs } from '../engine/generate.ts';
 import type { StackEntry } from '../../shared/api.ts';
 import type { Backend } from '../services/backend.ts';
 import { findModel } from '../services/lookup.ts';
+import { parsePartSpec } from '../services/stack-spec.ts';
 import { HttpError, readJson, sendJson } from './http-util.ts';
 import { sseWrite } from './sse.ts';
 import { loraModelEntries, namedLora } from './lora-routes.ts';
@@ -52,18 +54,21 @@ function unsupported(body: Record<string, unknown>): void {
   }
 }
 
-/** "<model>+<adapter>[*scale]+...": the model (id or name) and its stack of catalog adapters. */
+/** "<model>+<adapter>[*scale][@layers,modules]+...": the model (id or name) and its stack of catalog adapters (docs/amplification.md). */
 function parseModelId(backend: Backend, id: string): { modelId: string; stack: StackEntry[] } {
   const [modelRef, ...parts] = id.split('+');
   const model = findModel(backend.ctx.catalog, modelRef);
   if (!model) throw new HttpError(404, `model "${modelRef}" is not in the catalog`);
   const stack = parts.map((p): StackEntry => {
-    const [adapterId, scaleText] = p.split('*');
-    const a = backend.ctx.catalog.adapters.get(adapterId);
-    if (!a) throw new HttpError(404, `adapter "${adapterId}" is not in the catalog`);
-    const scale = scaleText === undefined ? 1 : Number(scaleText);
-    if (!Number.isFinite(scale)) throw new HttpError(400, `adapter "${adapterId}": scale "${scaleText}" is not a number`);
-    return { adapterId, scale, role: a.kind === 'dit' ? 'dit' : 'diff' };
+    let spec: ReturnType<typeof parsePartSpec>;
+    try {
+      spec = parsePartSpec(p, '*', `model "${id}"`);
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message);
+    }
+    const a = backend.ctx.catalog.adapters.get(spec.ref);
+    if (!a) throw new HttpError(404, `adapter "${spec.ref}" is not in the catalog`);
+    return { adapterId: spec.ref, scale: spec.scale, role: a.kind === 'dit' ? 'dit' : 'diff', ...spec.only };
   });
   return { modelId: model.id, stack };
 }

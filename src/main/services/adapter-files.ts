@@ -4,6 +4,7 @@
 import { inspectAdapter } from '../engine/adapters/inspect.ts';
 import { loadLowRank } from '../engine/adapters/load.ts';
 import type { LoadedStackEntry } from '../engine/adapters/lowrank.ts';
+import type { PartSelection } from '../engine/adapters/selection.ts';
 import { checkAdapterOffThread } from '../engine/adapters/off-thread.ts';
 import { writePeft } from '../engine/adapters/peft.ts';
 import { fits } from '../engine/adapters/validate.ts';
@@ -25,8 +26,8 @@ export function inspectAdapterFile(path: string, opts: { base?: string; rank?: n
 }
 
 /** Adapter files with scales written as one PEFT adapter (ranks add up); its rank. */
-export function exportStackAsPeft(stack: { path: string; scale: number }[], out: string, baseModel = ''): number {
-  const loaded: LoadedStackEntry[] = stack.map((r) => ({ adapter: loadLowRank(r.path), scale: r.scale }));
+export function exportStackAsPeft(stack: { path: string; scale: number; only?: PartSelection }[], out: string, baseModel = ''): number {
+  const loaded: LoadedStackEntry[] = stack.map((r) => ({ adapter: loadLowRank(r.path), scale: r.scale, only: r.only }));
   writePeft(out, loaded, { baseModel });
   return loaded.reduce((a, s) => a + s.adapter.rank, 0);
 }

@@ -9,6 +9,7 @@ import { conversationHtml } from './export/conversation-html.ts';
 import { evalCsv, evalHtml, evalJson, evalMarkdown, type EvalProvenance } from './export/eval-report.ts';
 import type { EvalService } from './eval/service.ts';
 import { mdCode, mdLine, mdText } from './export/markdown-text.ts';
+import { selectionSuffix } from './stack-spec.ts';
 
 export const EXPORT_SCHEMA = CONVERSATION_SCHEMA;
 
@@ -21,7 +22,7 @@ function markdown(doc: ConversationDoc): string {
     const text = m.role === 'assistant' ? m.text.replace(/^\s+/, '') : m.text;
     lines.push(`## ${m.role === 'user' ? 'Question' : 'Answer'} (#${m.id}${m.parentId ? `, reply to #${m.parentId}` : ''})`, '', mdText(text), '');
     if (m.role !== 'assistant') continue;
-    const stack = (m.stack ?? []).map((s) => `${s.role} ${mdLine(s.adapterId)} x${s.scale} (sha256 ${s.sha256.slice(0, 12)}…)`).join(' + ') || 'base model only';
+    const stack = (m.stack ?? []).map((s) => `${s.role} ${mdLine(s.adapterId)} x${s.scale}${mdLine(selectionSuffix(s))} (sha256 ${s.sha256.slice(0, 12)}…)`).join(' + ') || 'base model only';
     lines.push(`- stack: ${stack}`);
     // What the diff is known to teach, as the HTML export says it.
     const labels = (m.stack ?? []).map((s) => doc.adapters[s.adapterId]?.label).filter((l): l is string => !!l);

@@ -9,6 +9,7 @@ import { modelsDir, readManifest, type Manifest } from '../engine/library.ts';
 import type { StackEntry } from '../../shared/api.ts';
 import { required, UserError, type Ctx, type LibraryCatalog, type LibraryModel } from './context.ts';
 import { checkSource } from './sources.ts';
+import { partSelection } from './stack-spec.ts';
 
 /**
  * A model by its id, or by its name (`base-model`, `Qwen/Qwen3-0.6B`) when exactly one model
@@ -88,8 +89,9 @@ export async function resolveStack(ctx: Pick<Ctx, 'catalog'>, modelId: string, s
       await checkSource(a);
       checked?.add(a.id);
     }
-    items.push({ adapterId: a.id, sha256: a.source.sha256, scale: part.scale, role: part.role });
-    refs.push({ path: engineRef(a), scale: part.scale, ...(a.kind === 'full' && a.rank ? { rank: a.rank } : {}) });
+    const only = partSelection(part, ctx.catalog.models.get(modelId)?.manifest.shapes.layers, `adapter ${a.id}`);
+    items.push({ adapterId: a.id, sha256: a.source.sha256, scale: part.scale, role: part.role, ...only });
+    refs.push({ path: engineRef(a), scale: part.scale, ...(a.kind === 'full' && a.rank ? { rank: a.rank } : {}), ...(only.layers || only.modules ? { only } : {}) });
   }
   return { items, refs };
 }

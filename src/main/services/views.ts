@@ -53,7 +53,7 @@ export const conversationView = (c: Conversation): ConversationView => ({
   id: c.id,
   title: c.title,
   modelId: c.modelId,
-  stack: c.stack.map(({ adapterId, scale, role }) => ({ adapterId, scale, role })),
+  stack: c.stack.map(({ adapterId, scale, role, layers, modules }) => ({ adapterId, scale, role, ...(layers?.length ? { layers } : {}), ...(modules?.length ? { modules } : {}) })),
   messageCount: c.messageCount,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,

@@ -10,6 +10,7 @@ import type { Settings, StackEntry } from '../../../shared/api.ts';
 import { int, num, pathWithScale } from '../args.ts';
 import { withBackend } from '../backend.ts';
 import { adapterFile, importedAdapter, modelArg } from '../refs.ts';
+import { partSelection, type Selection } from '../../services/stack-spec.ts';
 
 /** The options of `diffscope ask`, as program.ts declares them. */
 export interface AskCommandOptions {
@@ -40,7 +41,7 @@ export async function askCommand(question: string | undefined, values: AskComman
   const messages = values.messages === undefined ? [{ role: 'user', content: question! }] : readMessages(values.messages);
   const rank = values.rank === undefined ? undefined : int(values.rank, '--rank', 0);
   // the diff(s) first, then the DIT adapter, then any other low-rank files: one stack
-  const args: { path: string; scale: number; role: StackEntry['role']; rank?: number }[] = [
+  const args: { path: string; scale: number; only: Selection; role: StackEntry['role']; rank?: number }[] = [
     ...(values.diff ?? []).map((d) => ({ ...pathWithScale(d, '--diff'), role: 'diff' as const, rank })),
     ...(values.dit ? [{ ...pathWithScale(values.dit, '--dit'), role: 'dit' as const }] : []),
     ...(values.lora ?? []).map((l) => ({ ...pathWithScale(l, '--lora'), role: 'diff' as const })),
@@ -66,11 +67,12 @@ export async function askCommand(question: string | undefined, values: AskComman
         if (!adapterFile(a.path)) {
           const found = b.ctx.catalog.adapters.get(a.path);
           if (!found) throw new Error(`${a.path}: neither a file nor an adapter id in the catalog (see \`diffscope adapters\`)`);
-          stack.push({ adapterId: found.id, scale: a.scale, role: a.role });
+          stack.push({ adapterId: found.id, scale: a.scale, role: a.role, ...a.only });
         } else if (log) {
-          stack.push({ adapterId: await importedAdapter(b, a.path, model, a.rank), scale: a.scale, role: a.role });
+          stack.push({ adapterId: await importedAdapter(b, a.path, model, a.rank), scale: a.scale, role: a.role, ...a.only });
         } else {
-          files.push({ path: a.path, scale: a.scale, ...(a.rank !== undefined ? { rank: a.rank } : {}) });
+          const only = partSelection(a.only, model.manifest.shapes.layers, a.path);
+          files.push({ path: a.path, scale: a.scale, ...(a.rank !== undefined ? { rank: a.rank } : {}), ...(only.layers || only.modules ? { only } : {}) });
         }
       }
       const onToken = values.json ? undefined : (_row: number, t: { text: string }) => void process.stdout.write(t.text);

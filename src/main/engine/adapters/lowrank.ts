@@ -2,6 +2,7 @@
 // Per module "<layer>.<module>": a [in, r] and b [r, out] (row-major float32), so that
 // delta(x) = scale * (x a) b. Readers of every file format produce this; the engine consumes it.
 import type { ModuleName } from '../modules.ts';
+import type { PartSelection } from './selection.ts';
 
 export interface LowRankModule {
   a: Float32Array; // [in, rank]
@@ -29,4 +30,5 @@ export function parseModuleKey(key: string): { layer: number; module: ModuleName
 export interface LoadedStackEntry {
   adapter: LowRank;
   scale: number; // user's multiplier, on top of adapter.scale
+  only?: PartSelection; // the layers and modules it acts on (absent: all)
 }

@@ -17,6 +17,7 @@ import { readJsonFile } from '../hf/config.ts';
 import { MAX_BYTES, regularFile } from '../hf/bounded-read.ts';
 import { SafetensorsFile, writeSafetensors, type FloatDtype, type TensorToWrite } from '../hf/safetensors.ts';
 import { HF_MODULE_PATH, MODULES, type ModuleName } from '../modules.ts';
+import { selects } from './selection.ts';
 import { moduleKey, parseModuleKey, type LowRank, type LowRankModule, type LoadedStackEntry } from './lowrank.ts';
 import { parseModulePath } from './module-names.ts';
 import { compileModulePattern, MATCH_BUDGET, type Budget, type ModulePattern } from './module-pattern.ts';
@@ -284,8 +285,8 @@ export function writePeft(dir: string, stack: LoadedStackEntry[], opts: WritePef
     const loraA = new Float32Array(R * inDim); // [R, in]
     const loraB = new Float32Array(outDim * R); // [out, R]
     let offset = 0;
-    for (const { adapter, scale } of stack) {
-      const m = adapter.modules.get(key);
+    for (const { adapter, scale, only } of stack) {
+      const m = selects(only, key) ? adapter.modules.get(key) : undefined;
       if (m) {
         const s = scale * adapter.scale;
         for (let i = 0; i < inDim; i++) for (let j = 0; j < m.rank; j++) loraA[(offset + j) * inDim + i] = m.a[i * m.rank + j];

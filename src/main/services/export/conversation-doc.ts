@@ -6,6 +6,7 @@ import type { ConversationView, MessageView } from '../../../shared/api.ts';
 import type { Message } from '../../catalog/index.ts';
 import { required, type LibraryCatalog } from '../context.ts';
 import { conversationView, messageView } from '../views.ts';
+import { selectionSuffix } from '../stack-spec.ts';
 
 export const CONVERSATION_SCHEMA = 'diffscope.conversation/1';
 
@@ -46,7 +47,7 @@ export function reproduceArgs(m: MessageView, context: { role: string; content: 
   if (m.role !== 'assistant' || !m.modelId || !m.sampling || m.seed === null) return undefined;
   const stack = m.stack ?? [];
   const canonical = stack.every((s, i) => s.role === 'diff' || (s.role === 'dit' && i === stack.length - 1));
-  const stackArgs = stack.flatMap((s) => [canonical ? `--${s.role}` : '--lora', `${s.adapterId}:${s.scale}`]);
+  const stackArgs = stack.flatMap((s) => [canonical ? `--${s.role}` : '--lora', `${s.adapterId}:${s.scale}${selectionSuffix(s)}`]);
   // one question as ask's argument; a longer context as --messages JSON (what the reply saw)
   const single = context.length === 1 && context[0].role === 'user';
   const q = single ? context[0].content : '';

@@ -2,13 +2,14 @@
 // shown as text (never as markup), each reply with its provenance and grades.
 import type { ConversationDoc, ExportedMessage } from './conversation-doc.ts';
 import { escapeHtml as e, htmlPage } from './html.ts';
+import { selectionSuffix } from '../stack-spec.ts';
 
 /** Numbers too: the catalog is a file anyone could have edited. */
 const v = (x: unknown) => e(String(x));
 
 function provenance(doc: ConversationDoc, m: ExportedMessage): string {
   const items: string[] = [];
-  const stack = (m.stack ?? []).map((s) => `${e(s.role)} <code>${e(s.adapterId)}</code> ×${v(s.scale)} (sha256 <code>${e(s.sha256.slice(0, 12))}…</code>)`);
+  const stack = (m.stack ?? []).map((s) => `${e(s.role)} <code>${e(s.adapterId)}</code> ×${v(s.scale)}${e(selectionSuffix(s))} (sha256 <code>${e(s.sha256.slice(0, 12))}…</code>)`);
   items.push(`stack: ${stack.length > 0 ? stack.join(' + ') : 'base model only'}`);
   if (m.sampling) {
     const s = m.sampling;
