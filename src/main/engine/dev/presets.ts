@@ -1,4 +1,6 @@
 // Sizes `dev make-model` writes: tiny and 0.6b for every family; the others are one released
-// model's exact shapes. Its own module so the CLI's option definitions load nothing heavy.
-export const MAKE_MODEL_PRESETS = ['tiny', '0.6b', 'qwen3-1.7b', 'qwen3-4b', 'qwen3-8b', 'gemma3-1b', 'gemma3-4b'] as const;
-export type MakeModelPreset = (typeof MAKE_MODEL_PRESETS)[number];
+// model's exact shapes, named by its family file (engine/families).
+import { RELEASED_MODELS } from '../families/index.ts';
+
+export const MAKE_MODEL_PRESETS: readonly string[] = ['tiny', '0.6b', ...RELEASED_MODELS.flatMap((m) => (m.preset ? [m.preset] : []))];
+export type MakeModelPreset = string;
