@@ -33,6 +33,8 @@ import type {
   SearchHit,
   Settings,
   StackEntry,
+  ScoreRequest,
+  TokenScores,
 } from './types.ts';
 
 export type * from './types.ts';
@@ -111,6 +113,10 @@ export interface DiffscopeRequests {
     remove(id: number): Promise<void>;
     /** The remote engine's API key (--engine openai:URL); null removes it. */
     setEngineKey(key: string | null): Promise<void>;
+  };
+  score: {
+    /** Teacher-forced: each token's log-probability, top-k and KL under several stacks (docs/token-view.md). */
+    tokens(request: ScoreRequest): Promise<TokenScores>;
   };
   jobs: {
     list(): Promise<JobView[]>;
@@ -192,6 +198,7 @@ export const API_CHANNELS = {
     remove: 'evals:remove',
     setEngineKey: 'evals:setEngineKey',
   },
+  score: { tokens: 'score:tokens' },
   jobs: { list: 'jobs:list', cancel: 'jobs:cancel' },
   settings: { get: 'settings:get', set: 'settings:set' },
   export: { conversation: 'export:conversation', conversations: 'export:conversations', evalRun: 'export:evalRun' },

@@ -217,6 +217,8 @@ export interface ExportedFile {
   filename: string;
   mime: string;
   content: string;
+  /** base64: content is binary (an Inspect AI .eval zip), base64-encoded */
+  encoding?: 'base64';
 }
 
 /** A base model's engine: loading (the first answer waits for it), ready, or stopped. */
@@ -406,7 +408,7 @@ export interface EvalItemFilter {
   offset?: number;
 }
 
-export type EvalExportFormat = 'csv' | 'json' | 'md' | 'html';
+export type EvalExportFormat = 'csv' | 'json' | 'md' | 'html' | 'inspect'; // inspect: an Inspect AI log (.eval)
 
 /** `diffscope doctor` and Settings → Engine: what this machine can run. */
 export interface DoctorReport {
@@ -444,4 +446,54 @@ export interface ModelFit {
   /** What `--precision auto` would choose for this model's checkpoint on this machine now, and why. */
   autoPrecision: 'fp32' | 'fp16' | 'int8' | 'int4';
   autoReason: string;
+}
+
+// ---- token view (docs/token-view.md) ----
+
+/** A named stack to score under: "base", "base + diff", ... */
+export interface ScoreCondition {
+  name: string;
+  stack: StackEntry[];
+}
+
+/**
+ * Teacher-forced scoring of a text under several conditions at once (rows of one batch). Either a
+ * stored reply (`messageId`: its model, the context it answered and its text) or `modelId` with
+ * `text`, read as the reply to `question` (default: the DIT topic question) through the chat template.
+ */
+export interface ScoreRequest {
+  messageId?: number;
+  modelId?: string;
+  text?: string;
+  question?: string;
+  /** one or more, names unique; KL is between the first two */
+  conditions: ScoreCondition[];
+  /** alternatives per token and condition (default 5, at most 20) */
+  topK?: number;
+}
+
+export interface TokenAlternative {
+  id: number;
+  text: string;
+  logprob: number;
+}
+
+export interface TokenScore {
+  id: number;
+  /** the text this token adds to the reply (the tokens' texts join to the whole reply) */
+  text: string;
+  /** log-probability of this token under each condition, by name */
+  logprob: Record<string, number>;
+  /** KL(first || second) of the next-token distributions here, over the whole vocabulary (nats) */
+  kl: number;
+  /** the most likely tokens here under each condition, best first */
+  top: Record<string, TokenAlternative[]>;
+}
+
+export interface TokenScores {
+  modelId: string;
+  conditions: string[];
+  promptTokens: number;
+  tokens: TokenScore[];
+  stats: { totalMs: number; provider: string };
 }

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { AskOptions, AskResult, AskRow } from './engine.ts';
 import type { HostReply, HostRequest, ModelInfo } from './protocol.ts';
 import type { SessionOptions } from './session.ts';
+import type { ScoreInput, ScoreResult } from './score.ts';
 
 type Pending = {
   resolve: (v: never) => void;
@@ -94,6 +95,7 @@ export class EngineClient {
         p.resolve(m.info as never);
         return;
       case 'answer':
+      case 'scored':
         this.pending.delete(m.reqId);
         p.resolve(m.result as never);
         return;
@@ -134,6 +136,11 @@ export class EngineClient {
         if (this.pending.has(reqId) && this.host) this.host.send({ op: 'cancel', reqId: this.nextId++, target: reqId });
       },
     };
+  }
+
+  /** Teacher-forced scoring of a text under several stacks (engine/score.ts). */
+  score(dir: string, input: ScoreInput): Promise<ScoreResult> {
+    return this.request({ op: 'score', reqId: this.nextId++, dir, input });
   }
 
   unload(dir: string): Promise<void> {

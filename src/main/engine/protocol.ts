@@ -1,6 +1,7 @@
 // Messages between an engine host (worker thread or child process) and its caller.
 import type { AskOptions, AskResult, AskRow } from './engine.ts';
 import type { Manifest } from './library.ts';
+import type { ScoreInput, ScoreResult } from './score.ts';
 import type { SessionOptions } from './session.ts';
 
 export interface ModelInfo {
@@ -13,6 +14,7 @@ export interface ModelInfo {
 export type HostRequest =
   | { op: 'load'; reqId: number; dir: string; options: SessionOptions }
   | { op: 'ask'; reqId: number; dir: string; rows: AskRow[]; options: AskOptions }
+  | { op: 'score'; reqId: number; dir: string; input: ScoreInput }
   | { op: 'cancel'; reqId: number; target: number }
   | { op: 'unload'; reqId: number; dir: string };
 
@@ -20,6 +22,7 @@ export type HostReply =
   | { reqId: number; type: 'loaded'; info: ModelInfo }
   | { reqId: number; type: 'token'; row: number; id: number; text: string }
   | { reqId: number; type: 'answer'; result: AskResult }
+  | { reqId: number; type: 'scored'; result: ScoreResult }
   | { reqId: number; type: 'unloaded' }
   | { reqId: number; type: 'error'; message: string };
 

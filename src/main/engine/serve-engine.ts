@@ -3,6 +3,7 @@
 // between two steps because the generation loop yields to the event loop before every step.
 import { loadLowRank } from './adapters/load.ts';
 import { Engine } from './engine.ts';
+import { scoreText } from './score.ts';
 import type { HostReply, HostRequest, Port } from './protocol.ts';
 
 export function serveEngine(port: Port<HostRequest, HostReply>): void {
@@ -41,6 +42,11 @@ export function serveEngine(port: Port<HostRequest, HostReply>): void {
         } finally {
           cancelled.delete(req.reqId);
         }
+        return;
+      }
+      case 'score': {
+        const e = await engineFor(req.dir);
+        port.send({ reqId: req.reqId, type: 'scored', result: await scoreText(e, req.input) });
         return;
       }
       case 'unload': {

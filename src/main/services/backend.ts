@@ -20,6 +20,7 @@ import { dispatch } from './handlers.ts';
 import { doctor } from '../engine/doctor.ts';
 import { importAdapterJob, importModelJob, rebuildOutdatedModels } from './imports.ts';
 import { Jobs } from './jobs.ts';
+import { scoreTokens } from './score.ts';
 import { watchOtherWriters } from './other-writers.ts';
 import { readSettings, writeSettings } from './settings.ts';
 import { adapterView, conversationView, gradeView, messageView, modelView } from './views.ts';
@@ -184,6 +185,9 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       setJudgeKey: async (key) => grading.setJudgeKey(key),
     },
     evals: evalRequests(evals),
+    score: {
+      tokens: (request) => scoreTokens(ctx, request),
+    },
     jobs: {
       list: async () => jobs.list(),
       cancel: async (id) => jobs.cancel(id),

@@ -1,5 +1,5 @@
 // Argument checks for values that arrive over IPC or HTTP: every API argument passes one of these.
-import type { SamplingSettings, Settings, StackEntry, AdapterFilter } from '../../shared/api.ts';
+import type { SamplingSettings, Settings, StackEntry, AdapterFilter, ScoreRequest, ScoreCondition } from '../../shared/api.ts';
 
 export class ArgumentError extends Error {}
 
@@ -39,9 +39,15 @@ export function fields<T>(v: unknown, what: string, spec: { [K in keyof T]: (x: 
   return out;
 }
 
+const STACK_MODULES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+
 export const stackPart = (v: unknown, what: string): StackEntry => {
   const o = obj(v, what);
-  return { adapterId: str(o.adapterId, `${what}.adapterId`, 512), scale: num(o.scale, `${what}.scale`), role: oneOf(o.role, `${what}.role`, ['diff', 'dit'] as const) };
+  const part: StackEntry = { adapterId: str(o.adapterId, `${what}.adapterId`, 512), scale: num(o.scale, `${what}.scale`), role: oneOf(o.role, `${what}.role`, ['diff', 'dit'] as const) };
+  // amplification's restriction (docs/amplification.md); checked against the model where the stack is resolved
+  if (o.layers !== undefined && o.layers !== null) part.layers = arr(o.layers, `${what}.layers`, int, 1000);
+  if (o.modules !== undefined && o.modules !== null) part.modules = arr(o.modules, `${what}.modules`, (m, w) => oneOf(m, w, STACK_MODULES), 7);
+  return part;
 };
 export const stack = (v: unknown, what: string) => arr(v, what, stackPart, 16);
 
@@ -74,3 +80,21 @@ export const adapterFilter = (v: unknown, what: string): AdapterFilter =>
     limit: int,
     offset: int,
   });
+
+export const scoreRequest = (v: unknown, what: string): ScoreRequest => {
+  const r = fields<ScoreRequest>(v, what, {
+    messageId: int,
+    modelId: (x, w) => str(x, w, 512),
+    text: (x, w) => str(x, w, 100_000),
+    question: (x, w) => str(x, w, 100_000),
+    conditions: (x, w) =>
+      arr(x, w, (c, cw) => {
+        const o = fields<ScoreCondition>(c, cw, { name: (n, nw) => str(n, nw, 100), stack });
+        if (o.name === undefined || o.stack === undefined) throw new ArgumentError(`${cw}: expected {name, stack}`);
+        return o as ScoreCondition;
+      }, 8),
+    topK: int,
+  });
+  if (!r.conditions) throw new ArgumentError(`${what}.conditions: expected an array of {name, stack}`);
+  return r as ScoreRequest;
+};

@@ -6,6 +6,7 @@ import { freemem, totalmem } from 'node:os';
 import { EngineClient, type Answer } from '../engine/client.ts';
 import type { AskOptions, AskRow } from '../engine/engine.ts';
 import type { SessionOptions } from '../engine/session.ts';
+import type { ScoreInput, ScoreResult } from '../engine/score.ts';
 import type { EngineView } from '../../shared/api.ts';
 
 const IDLE_MS = 10 * 60 * 1000;
@@ -118,6 +119,20 @@ export class EnginePool {
         inner?.cancel();
       },
     };
+  }
+
+  /** Teacher-forced scoring on the model's engine (loaded on first use, like ask). */
+  async score(modelId: string, dir: string, input: ScoreInput): Promise<ScoreResult> {
+    const e = this.entry(modelId, dir);
+    e.lastUsed = Date.now();
+    e.busy++;
+    try {
+      await this.load(modelId, e);
+      return await e.client.score(dir, input);
+    } finally {
+      e.busy--;
+      e.lastUsed = Date.now();
+    }
   }
 
   private sweep(): void {

@@ -71,13 +71,14 @@ const PARSERS: { [C in Channel]: Handler<C>['parse'] } = {
   'evals:gradeItem': (a) => (count(a, 3), [c.int(a[0], 'itemId'), e.score(a[1], 'score'), c.nullable(a[2], (n) => c.str(n, 'note', 10_000))]),
   'evals:remove': (a) => (count(a, 1), [c.int(a[0], 'id')]),
   'evals:setEngineKey': (a) => (count(a, 1), [c.nullable(a[0], (k) => c.str(k, 'key', 4096))]),
+  'score:tokens': (a) => (count(a, 1), [c.scoreRequest(a[0], 'request')]),
   'jobs:list': none,
   'jobs:cancel': (a) => (count(a, 1), [c.str(a[0], 'id', 100)]),
   'settings:get': none,
   'settings:set': (a) => (count(a, 1), [c.settings(a[0], 'patch')]),
   'export:conversation': (a) => (count(a, 2), [c.int(a[0], 'id'), c.oneOf(a[1], 'format', ['md', 'json', 'html', 'jsonl'] as const)]),
   'export:conversations': (a) => (count(a, 1), [c.nullable(a[0], (ids) => c.arr(ids, 'ids', c.int, 100_000))]),
-  'export:evalRun': (a) => (count(a, 2), [c.int(a[0], 'id'), c.oneOf(a[1], 'format', ['csv', 'json', 'md', 'html'] as const)]),
+  'export:evalRun': (a) => (count(a, 2), [c.int(a[0], 'id'), c.oneOf(a[1], 'format', ['csv', 'json', 'md', 'html', 'inspect'] as const)]),
 };
 
 export function isChannel(name: string): name is Channel {
