@@ -18,6 +18,8 @@ export function buildProgram(): Command {
     .usage('<command> [options]')
     // set before the commands are added: subcommands inherit them
     .showSuggestionAfterError(false)
+    // a command's options stop at its subcommand, so `eval export --out` is export's own --out
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`diffscope: ${text.replace(/^error: /, '')}`) })
     .helpCommand(true);
@@ -144,11 +146,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--precision <precision>', 'with --demo: the demo model imported at this precision').choices(['fp32', 'int8', 'int4']))
     .option('--resume <run>', 'resume run RUN_ID')
     .option('--list', 'list the runs')
-    .option('--out <file>', 'write the run as .csv, .json, .md or .html')
-    .option('--json', 'print JSON')
+    .option('--out <file>', 'write the run as .csv, .json, .md, .html or .eval (Inspect AI log)')
+    .option('--json', 'print JSON (with the run\'s id as runId)')
     .action(async (o: Opts) => (await import('./commands/eval.ts')).evalCommand(as(o)));
 
-  program
+  const evalCmd = program
     .command('export')
     .description('a conversation (md, json, html, jsonl), all of them as JSONL, or an eval run (csv, json, md, html)')
     .argument('[conversation]', 'the conversation id (see `diffscope conversations`)')
@@ -162,6 +164,13 @@ export function buildProgram(): Command {
     .command('serve')
     .description('browser mode: the app on 127.0.0.1 behind a per-start token (prints the URL)')
     .option('--port <n>', 'port', '4817')
+  evalCmd
+    .command('export')
+    .description('an eval run as a file: csv, json, md, html, or inspect (an Inspect AI log, .eval)')
+    .argument('<run>', 'the eval run id (see `diffscope eval --list`)')
+    .addOption(new Option('--format <format>', 'the file format').choices(['csv', 'json', 'md', 'html', 'inspect']).makeOptionMandatory())
+    .requiredOption('--out <file>', 'the file to write')
+    .action(async (run: string, o: Opts) => (await import('./commands/eval-export.ts')).evalExportCommand(run, as(o)));
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--open', 'open the URL in a browser')
     .action(async (o: Opts) => (await import('./commands/serve.ts')).serveCommand(as(o)));

@@ -1,12 +1,15 @@
 // Exports (docs/export.md): a conversation as Markdown, JSON (documented schema, full provenance,
 // the `diffscope ask` command of each reply), sanitised self-contained HTML (print styles for PDF;
 // in the app, Electron's webContents.printToPDF over this HTML is the PDF export) or one JSONL
-// line; many conversations as JSONL; an eval run as CSV, JSON, or a Markdown/HTML report.
+// line; many conversations as JSONL; an eval run as CSV, JSON, a Markdown/HTML report, or an
+// Inspect AI log (.eval zip, base64 in the API).
 import type { EvalExportFormat, ExportedFile, ExportFormat } from '../../shared/api.ts';
 import type { Ctx } from './context.ts';
 import { CONVERSATION_SCHEMA, conversationDoc, type ConversationDoc } from './export/conversation-doc.ts';
 import { conversationHtml } from './export/conversation-html.ts';
 import { evalCsv, evalHtml, evalJson, evalMarkdown, type EvalProvenance } from './export/eval-report.ts';
+import { inspectEvalFile, inspectLog } from './export/inspect-log.ts';
+import { projectVersion } from '../paths.ts';
 import type { EvalService } from './eval/service.ts';
 import { mdCode, mdLine, mdText } from './export/markdown-text.ts';
 import { selectionSuffix } from './stack-spec.ts';
@@ -77,5 +80,7 @@ export function exportEvalRun(ctx: Ctx, evals: EvalService, id: number, format: 
       return { filename: `${base}.md`, mime: 'text/markdown', content: evalMarkdown(results, items, prov) };
     case 'html':
       return { filename: `${base}.html`, mime: 'text/html', content: evalHtml(results, items, prov) };
+    case 'inspect':
+      return { filename: `${base}.eval`, mime: 'application/zip', encoding: 'base64', content: inspectEvalFile(inspectLog(results, items, prov, projectVersion())).toString('base64') };
   }
 }

@@ -1,7 +1,7 @@
 // `diffscope eval`: a batch evaluation over many diffs (docs/evaluation.md), the demo's evaluation,
 // or a run resumed after a crash, a quit or Ctrl-C. Progress and ETA on stderr; the results table
-// (or --json) on stdout; --out FILE writes the run as .csv, .json, .md or .html.
-import { writeFileSync } from 'node:fs';
+// (or --json, with the run's id as runId) on stdout; --out FILE writes the run as .csv, .json, .md,
+// .html or .eval (an Inspect AI log).
 import { extname } from 'node:path';
 import type { EvalEngineChoice, EvalExportFormat, EvalMethod, EvalRequest, EvalResults, JudgeConfig } from '../../../shared/api.ts';
 import type { Backend } from '../../services/backend.ts';
@@ -12,6 +12,7 @@ import { int } from '../args.ts';
 import { withBackend } from '../backend.ts';
 import { progressBar } from '../progress.ts';
 import { showJobs } from '../jobs.ts';
+import { writeExported } from './write-exported.ts';
 
 const METHODS: EvalMethod[] = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom'];
 
@@ -58,12 +59,13 @@ export async function evalCommand(values: EvalOptions): Promise<void> {
     }
     const run = await follow(b, runId);
     if (values.out) {
-      const format = extname(values.out).slice(1) as EvalExportFormat;
-      if (!['csv', 'json', 'md', 'html'].includes(format)) throw new Error(`--out ${values.out}: name a .csv, .json, .md or .html file`);
-      writeFileSync(values.out, exportEvalRun(b.ctx, b.evals, runId, format).content);
+      const ext = extname(values.out).slice(1);
+      const format = (ext === 'eval' ? 'inspect' : ext) as EvalExportFormat;
+      if (!['csv', 'json', 'md', 'html', 'inspect'].includes(format)) throw new Error(`--out ${values.out}: name a .csv, .json, .md, .html or .eval file`);
+      writeExported(values.out, exportEvalRun(b.ctx, b.evals, runId, format));
     }
-    if (values.demo && values.json) console.log(JSON.stringify(demoJson(run)));
-    else if (values.json) console.log(JSON.stringify(run, null, 2));
+    if (values.demo && values.json) console.log(JSON.stringify({ runId, ...demoJson(run) }));
+    else if (values.json) console.log(JSON.stringify({ runId, ...run }, null, 2));
     else printTable(run, values.demo ?? false);
     if (run.run.status === 'failed') throw new Error(`eval run ${runId} failed: ${run.run.error}`);
     if (run.run.status === 'paused') process.stderr.write(`paused: resume with \`diffscope eval --resume ${runId}\`\n`);

@@ -1,13 +1,13 @@
 // `diffscope export`: a conversation (md, json, html, jsonl), every conversation as JSONL, or an
-// eval run (csv, json, md, html), to stdout or --out FILE. Formats: docs/export.md.
-import { writeFileSync } from 'node:fs';
+// eval run (csv, json, md, html, inspect), to stdout or --out FILE. Formats: docs/export.md.
 import type { EvalExportFormat, ExportedFile, ExportFormat } from '../../../shared/api.ts';
 import { exportConversation, exportConversations, exportEvalRun } from '../../services/export.ts';
 import { int } from '../args.ts';
 import { withBackend } from '../backend.ts';
+import { printExported, writeExported } from './write-exported.ts';
 
 const CONVERSATION_FORMATS: ExportFormat[] = ['md', 'json', 'html', 'jsonl'];
-const EVAL_FORMATS: EvalExportFormat[] = ['csv', 'json', 'md', 'html'];
+const EVAL_FORMATS: EvalExportFormat[] = ['csv', 'json', 'md', 'html', 'inspect'];
 
 export async function exportCommand(conversation: string | undefined, values: { format?: string; out?: string; all?: boolean; eval?: string }): Promise<void> {
   const file = await withBackend(async (b): Promise<ExportedFile> => {
@@ -26,9 +26,9 @@ export async function exportCommand(conversation: string | undefined, values: { 
     return exportConversation(b.ctx, int(conversation, 'CONVERSATION_ID', 0), format);
   });
   if (values.out) {
-    writeFileSync(values.out, file.content);
+    writeExported(values.out, file);
     process.stderr.write(`wrote ${values.out} (${file.mime})\n`);
   } else {
-    process.stdout.write(file.content);
+    printExported(file);
   }
 }

@@ -2,8 +2,17 @@
 // same code serves Electron (its session shows a save dialog) and browser mode.
 import type { ExportedFile } from '../../../shared/api.ts';
 
+/** The file's bytes: its text, or decoded from base64 for a binary file. */
+function body(file: ExportedFile): BlobPart {
+  if (file.encoding !== 'base64') return file.content;
+  const raw = atob(file.content);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
+
 export function downloadFile(file: ExportedFile): void {
-  const url = URL.createObjectURL(new Blob([file.content], { type: file.mime }));
+  const url = URL.createObjectURL(new Blob([body(file)], { type: file.mime }));
   const a = document.createElement('a');
   a.href = url;
   a.download = file.filename;
