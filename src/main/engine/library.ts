@@ -37,6 +37,8 @@ export interface Manifest {
     modules: Record<ModuleName, [number, number]>;
   };
   weightBytes: number; // size of model.onnx.data
+  /** ||W||_F of each module weight, `${layer}.${module}` (build/base-norms.ts); absent in older imports */
+  baseNorms?: Record<string, number>;
   createdAt: string;
 }
 

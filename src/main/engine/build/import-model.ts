@@ -16,6 +16,7 @@ import { choosePrecision, type PrecisionChoice } from './auto-precision.ts';
 import { ConvertPool } from './convert-pool.ts';
 import { runConversion, sourceBytes } from './convert.ts';
 import { buildDecoder } from './decoder.ts';
+import { computeBaseNorms } from './base-norms.ts';
 import { DEFAULT_ACCURACY_LEVEL, DEFAULT_BLOCK_SIZE, isPrecisionId, precisionFor, PRECISION_IDS } from './precision.ts';
 import { archFor } from './registry.ts';
 import { SIDE_FILES, sourceFiles } from './source-files.ts';
@@ -170,6 +171,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
       await runConversion(file.jobs, file.path, pool, { signal: opts.signal, onBytes: converted });
       graph.initializers.push(...file.tensors);
       const eosTokenIds = eosIds(config, generation, tokenizer);
+      const baseNorms = await computeBaseNorms(checkpoint, config, opts.signal); // for the diff inspector
       writeFileSync(join(tmp, 'model.onnx'), graph.encode(id, { builder_version: String(BUILDER_VERSION), source_sha256: sourceSha }));
       for (const name of SIDE_FILES) if (files.includes(name)) copyFileSync(join(src, name), join(tmp, name));
       const manifest: Manifest = {
@@ -197,6 +199,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
           modules: Object.fromEntries(MODULES.map((m) => [m, moduleShape(config, m)])) as Record<ModuleName, [number, number]>,
         },
         weightBytes: file.bytesWritten,
+        baseNorms,
         createdAt: new Date().toISOString(),
       };
       writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
