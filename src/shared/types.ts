@@ -1,4 +1,7 @@
 // The shapes that cross the API: what the UI shows and sends. Plain data (JSON-safe).
+import type { ModuleFigures } from './inspector.ts';
+
+export type * from './inspector.ts';
 
 export interface AppInfo {
   version: string;
@@ -69,7 +72,8 @@ export interface AdapterInspection {
   format: string;
   kind: AdapterKind;
   rank: number;
-  modules: { count: number; names: string[] };
+  /** every module it touches, with ||ΔW||_F, relative size, singular values, stable and effective rank */
+  modules: ModuleFigures[];
   layers: number[];
   perLayerNorms: number[];
   label?: string;
@@ -465,6 +469,8 @@ export interface ScoreRequest {
   messageId?: number;
   modelId?: string;
   text?: string;
+  /** the reply as token ids instead of text (e.g. the tokens `ask --json` printed) */
+  ids?: number[];
   question?: string;
   /** one or more, names unique; KL is between the first two */
   conditions: ScoreCondition[];

@@ -116,12 +116,27 @@ export function buildProgram(): Command {
     .action(async (question: string | undefined, o: Opts) => (await import('./commands/ask.ts')).askCommand(question, as(o)));
 
   program
+    .command('score')
+    .description("a text read as the reply to a question, scored token by token under two stacks at once: log-probabilities, top-k alternatives, KL")
+    .argument('<text>', "the reply to score (quote it; - reads it from stdin)")
+    .option('--model <model>', 'model id or name (see `diffscope models`), or a library folder')
+    .option('--diff <ref>', 'a diff of the first condition: adapter id or PATH, then [:SCALE][@LAYERS,MODULES] (repeatable)', many)
+    .option('--dit <ref>', 'a DIT adapter of the first condition: adapter id or PATH, then [:SCALE][@LAYERS,MODULES]')
+    .option('--against <stack>', 'the second condition: base, or REF[:SCALE][@LAYERS,MODULES] joined by +')
+    .option('--question <q>', 'the question the text answers (default: the DIT topic question)')
+    .option('--ids', 'TEXT is token ids (comma- or space-separated), e.g. the tokens `ask --json` printed')
+    .option('--top-k <k>', 'alternatives per token and condition (default 5, at most 20)')
+    .option('--provider <provider>', 'execution provider: auto, cpu, cuda, dml, coreml or webgpu', 'auto')
+    .option('--json', 'print {conditions, tokens: [{id, text, logprob, kl, top}]} as one JSON object')
+    .action(async (text: string, o: Opts) => (await import('./commands/score.ts')).scoreCommand(text, as(o)));
+
+  program
     .command('demo')
     .description("ask held-out diffs of the embedded demo what they were trained on, without and with the DIT adapter")
     .option('--n <n>', 'how many diffs (default 3)')
     .action(async (o: Opts) => (await import('./commands/demo.ts')).demoCommand(as(o)));
 
-  program
+  const evalCmd = program
     .command('eval')
     .description('a batch evaluation over many diffs, the demo\'s evaluation, or a resumed run (progress on stderr, table on stdout)')
     .option('--model <model>', 'the base model (id or name)')
@@ -149,8 +164,15 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write the run as .csv, .json, .md, .html or .eval (Inspect AI log)')
     .option('--json', 'print JSON (with the run\'s id as runId)')
     .action(async (o: Opts) => (await import('./commands/eval.ts')).evalCommand(as(o)));
+  evalCmd
+    .command('export')
+    .description('an eval run as a file: csv, json, md, html, or inspect (an Inspect AI log, .eval)')
+    .argument('<run>', 'the eval run id (see `diffscope eval --list`)')
+    .addOption(new Option('--format <format>', 'the file format').choices(['csv', 'json', 'md', 'html', 'inspect']).makeOptionMandatory())
+    .requiredOption('--out <file>', 'the file to write')
+    .action(async (run: string, o: Opts) => (await import('./commands/eval-export.ts')).evalExportCommand(run, as(o)));
 
-  const evalCmd = program
+  program
     .command('export')
     .description('a conversation (md, json, html, jsonl), all of them as JSONL, or an eval run (csv, json, md, html)')
     .argument('[conversation]', 'the conversation id (see `diffscope conversations`)')
@@ -164,13 +186,6 @@ export function buildProgram(): Command {
     .command('serve')
     .description('browser mode: the app on 127.0.0.1 behind a per-start token (prints the URL)')
     .option('--port <n>', 'port', '4817')
-  evalCmd
-    .command('export')
-    .description('an eval run as a file: csv, json, md, html, or inspect (an Inspect AI log, .eval)')
-    .argument('<run>', 'the eval run id (see `diffscope eval --list`)')
-    .addOption(new Option('--format <format>', 'the file format').choices(['csv', 'json', 'md', 'html', 'inspect']).makeOptionMandatory())
-    .requiredOption('--out <file>', 'the file to write')
-    .action(async (run: string, o: Opts) => (await import('./commands/eval-export.ts')).evalExportCommand(run, as(o)));
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--open', 'open the URL in a browser')
     .action(async (o: Opts) => (await import('./commands/serve.ts')).serveCommand(as(o)));

@@ -86,6 +86,7 @@ export const scoreRequest = (v: unknown, what: string): ScoreRequest => {
     messageId: int,
     modelId: (x, w) => str(x, w, 512),
     text: (x, w) => str(x, w, 100_000),
+    ids: (x, w) => arr(x, w, int, 100_000),
     question: (x, w) => str(x, w, 100_000),
     conditions: (x, w) =>
       arr(x, w, (c, cw) => {

@@ -12,10 +12,10 @@ export const MAX_CONDITIONS = 8;
 const DEFAULT_TOP_K = 5;
 
 /** What is read: the model, the context the text answers, and the text. */
-function source(ctx: Ctx, req: ScoreRequest): { modelId: string; messages: ChatMessage[]; text: string } {
+function source(ctx: Ctx, req: ScoreRequest): { modelId: string; messages: ChatMessage[]; text?: string; ids?: number[] } {
   const { catalog } = ctx;
   if (req.messageId !== undefined) {
-    if (req.text !== undefined || req.question !== undefined || req.modelId !== undefined) throw new UserError('score a stored reply (messageId) or a text (modelId, text, question), not both');
+    if (req.text !== undefined || req.ids !== undefined || req.question !== undefined || req.modelId !== undefined) throw new UserError('score a stored reply (messageId) or a text (modelId, text, question), not both');
     const m = required(catalog.messages.get(req.messageId), `message ${req.messageId}`);
     if (m.role !== 'assistant' || m.parentId === null || !m.modelId) throw new UserError(`message ${m.id} is not a reply`);
     if (m.text.trim() === '') throw new UserError(`reply ${m.id} has no text to score`);
@@ -27,10 +27,11 @@ function source(ctx: Ctx, req: ScoreRequest): { modelId: string; messages: ChatM
     return { modelId: m.modelId, messages, text: m.text };
   }
   if (req.modelId === undefined) throw new UserError('name the model (modelId) whose stacks score the text, or a stored reply (messageId)');
-  if (!req.text || req.text.trim() === '') throw new UserError('the text to score is empty');
+  if (req.text !== undefined && req.ids !== undefined) throw new UserError('give the text to score or its token ids, not both');
+  if (req.ids ? req.ids.length === 0 : !req.text || req.text.trim() === '') throw new UserError('the text to score is empty');
   const question = req.question ?? TOPIC_QUESTION;
   if (question.trim() === '') throw new UserError('the question is empty');
-  return { modelId: requireModel(catalog, req.modelId).id, messages: [{ role: 'user', content: question }], text: req.text };
+  return { modelId: requireModel(catalog, req.modelId).id, messages: [{ role: 'user', content: question }], ...(req.ids ? { ids: req.ids } : { text: req.text }) };
 }
 
 export async function scoreTokens(ctx: Ctx, req: ScoreRequest): Promise<TokenScores> {
@@ -44,7 +45,7 @@ export async function scoreTokens(ctx: Ctx, req: ScoreRequest): Promise<TokenSco
   });
   const topK = req.topK ?? DEFAULT_TOP_K;
   if (!Number.isInteger(topK) || topK < 0 || topK > MAX_TOP_K) throw new UserError(`top-k ${topK}: give 0 to ${MAX_TOP_K}`);
-  const { modelId, messages, text } = source(ctx, req);
+  const { modelId, messages, text, ids } = source(ctx, req);
   const model = required(ctx.catalog.models.get(modelId), `model ${modelId}`);
   const checked = new Set<string>();
   const stacks = [];
@@ -57,7 +58,7 @@ export async function scoreTokens(ctx: Ctx, req: ScoreRequest): Promise<TokenSco
   }
   let result;
   try {
-    result = await ctx.engines.score(model.id, model.libraryDir, { messages, text, conditions: stacks, topK });
+    result = await ctx.engines.score(model.id, model.libraryDir, { messages, text, ids, conditions: stacks, topK });
   } catch (err) {
     throw new UserError((err as Error).message.split('\n')[0]);
   }
