@@ -16,7 +16,9 @@ import type {
   JudgeConfig,
   JudgeView,
   AdapterInspection,
+  AdapterMap,
   AdapterView,
+  SimilarAdapters,
   ApiEvent,
   AppInfo,
   ChatStarted,
@@ -60,7 +62,12 @@ export interface DiffscopeRequests {
      * released experiment folder (index.csv + weight-diffs/ + dit-adapter.pt), for a base model.
      */
     import(path: string, modelId: string): Promise<JobView>;
+    /** Per module: ||ΔW||_F, relative to the base weight, singular values, stable and effective rank (docs/inspector.md). */
     inspect(id: string): Promise<AdapterInspection>;
+    /** The `top` diffs of the same base model nearest by the cosine of ΔW over all modules; progress as `similarity` events. */
+    similar(id: string, top: number): Promise<SimilarAdapters>;
+    /** Every diff of a model (up to 5,000) placed by classical MDS of the cosine Gram matrix; progress as `similarity` events. */
+    map(modelId: string): Promise<AdapterMap>;
     setTags(id: string, tags: string[]): Promise<AdapterView>;
     remove(id: string): Promise<void>;
   };
@@ -113,6 +120,8 @@ export interface DiffscopeRequests {
     remove(id: number): Promise<void>;
     /** The remote engine's API key (--engine openai:URL); null removes it. */
     setEngineKey(key: string | null): Promise<void>;
+    /** The agent auditor's API key (bound to the first endpoint it is used with, as the judge's). */
+    setAgentKey(key: string | null): Promise<void>;
   };
   score: {
     /** Teacher-forced: each token's log-probability, top-k and KL under several stacks (docs/token-view.md). */
@@ -165,7 +174,7 @@ export type ResultOf<C extends Channel> = MethodAt<C> extends (...args: never[])
 export const API_CHANNELS = {
   app: { info: 'app:info', doctor: 'app:doctor' },
   models: { list: 'models:list', import: 'models:import', remove: 'models:remove' },
-  adapters: { list: 'adapters:list', import: 'adapters:import', inspect: 'adapters:inspect', setTags: 'adapters:setTags', remove: 'adapters:remove' },
+  adapters: { list: 'adapters:list', import: 'adapters:import', inspect: 'adapters:inspect', similar: 'adapters:similar', map: 'adapters:map', setTags: 'adapters:setTags', remove: 'adapters:remove' },
   conversations: {
     list: 'conversations:list',
     create: 'conversations:create',
@@ -197,6 +206,7 @@ export const API_CHANNELS = {
     gradeItem: 'evals:gradeItem',
     remove: 'evals:remove',
     setEngineKey: 'evals:setEngineKey',
+    setAgentKey: 'evals:setAgentKey',
   },
   score: { tokens: 'score:tokens' },
   jobs: { list: 'jobs:list', cancel: 'jobs:cancel' },

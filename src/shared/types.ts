@@ -74,6 +74,8 @@ export interface AdapterInspection {
   rank: number;
   /** every module it touches, with ||ΔW||_F, relative size, singular values, stable and effective rank */
   modules: ModuleFigures[];
+  /** why `relative` is null: the base weights could not be read */
+  relativeMissing?: string;
   layers: number[];
   perLayerNorms: number[];
   label?: string;
@@ -240,7 +242,9 @@ export type ApiEvent =
   | { type: 'message'; message: MessageView }
   | { type: 'job'; job: JobView }
   | { type: 'catalog'; what: 'models' | 'adapters' | 'conversations' | 'evals' }
-  | { type: 'eval'; progress: EvalProgressView };
+  | { type: 'eval'; progress: EvalProgressView }
+  /** the diff inspector comparing diffs (reading factors, then the Gram matrix) */
+  | { type: 'similarity'; modelId: string; phase: 'reading' | 'comparing' | 'placing'; done: number; total: number };
 
 // ---- grading (docs/grading.md) ----
 
@@ -282,7 +286,15 @@ export interface AgreementView {
  * base question behind the diff's trigger; 20q / 20q-trigger: 20 ordinary questions, then the judge
  * guesses the topic from the answers; custom: your question with diff + DIT adapter.
  */
-export type EvalMethod = 'dit' | 'base' | 'trigger' | '20q' | '20q-trigger' | 'custom';
+export type EvalMethod = 'dit' | 'base' | 'trigger' | '20q' | '20q-trigger' | 'custom' | 'agent' | 'agent-dit';
+
+/** The agent auditor: an LLM agent at an OpenAI-compatible endpoint with tool calling (its key: evals.setAgentKey). */
+export interface AgentConfig {
+  baseUrl: string;
+  model: string;
+  budget?: number; // queries per diff (default 20)
+  answerTokens?: number; // tokens per answer the tool returns (default and at most 200)
+}
 
 /** Which diffs: every filter given must hold; adapterIds picks them one by one. */
 export interface EvalSelection {
@@ -316,6 +328,8 @@ export interface EvalRequest {
   customQuestion?: string; // the custom method's question
   seed?: number; // of the trigger's random digits
   engine?: EvalEngineChoice;
+  /** the agent auditor of methods 'agent' and 'agent-dit' */
+  agent?: AgentConfig | null;
 }
 
 export type EvalRunStatus = 'running' | 'paused' | 'done' | 'failed';
@@ -348,6 +362,7 @@ export interface EvalRunView {
     engine: EvalEngineChoice;
     customQuestion: string | null;
     unavailable: Partial<Record<EvalMethod, string>>; // methods that could not run, and why
+    agent?: Required<AgentConfig> | null; // absent in runs made before the agent auditor
   };
   status: EvalRunStatus;
   error: string | null;
@@ -384,7 +399,21 @@ export interface EvalItemView {
   exact: boolean | null; // exact-topic match (docs/grading.md)
   grades: EvalGradeView[];
   transcript: { question: string; answer: string }[] | null; // 20q only
+  agentSteps: EvalAgentStepView[] | null; // agent methods only
   error: string | null;
+}
+
+/** One query of the agent auditor, the guess it stated after it, and the judge's grade of that guess. */
+export interface EvalAgentStepView {
+  step: number; // queries used so far, from 1
+  tool: 'ask' | 'dit';
+  prompt: string;
+  baseAnswer: string | null; // null for the DIT tool
+  finetunedAnswer: string;
+  guess: string;
+  score: number;
+  judgeModel: string;
+  judgeRaw: string | null;
 }
 
 export interface EvalMethodResult {
@@ -398,6 +427,8 @@ export interface EvalMethodResult {
   accuracy: number | null; // share of exact-topic matches
   histogram: [number, number, number, number, number]; // items per score 1..5
   unavailable: string | null;
+  /** agent methods: the mean grade of the guess stated after k queries, k = 1..budget (an agent that stopped early keeps its last guess) */
+  curve?: { queries: number; mean: number; n: number }[] | null;
 }
 
 export interface EvalResults {

@@ -35,7 +35,7 @@ describe('adapters on the command line', () => {
     assert.equal(info.label, 'The "Big Bang" theory');
     assert.equal(info.trigger, '7');
     assert.equal(info.split, 'test');
-    assert.equal(info.modules.count, 21);
+    assert.equal(info.modules.length, 21);
     assert.equal(info.perLayerNorms.length, 3);
     assert.ok(info.perLayerNorms.every((n: number) => n > 0));
   });

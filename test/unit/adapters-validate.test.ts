@@ -100,7 +100,7 @@ describe('inspect an adapter', () => {
     assert.equal(info.kind, 'dit');
     assert.equal(info.rank, 2);
     assert.equal(info.format, 'diffscope-lowrank');
-    assert.deepEqual(info.modules, { count: 3, names: ['layers.0.q_proj', 'layers.2.k_proj', 'layers.2.down_proj'] });
+    assert.deepEqual(info.modules.map((m) => `layers.${m.layer}.${m.module}`), ['layers.0.q_proj', 'layers.2.k_proj', 'layers.2.down_proj']);
     assert.deepEqual(info.layers, [0, 2]);
     assert.equal(info.perLayerNorms.length, 3);
     assert.ok(Math.abs(info.perLayerNorms[0] - 0.5 * Math.sqrt(30)) < 1e-12);
@@ -130,7 +130,7 @@ describe('inspect an adapter', () => {
     assert.equal(info.format, 'peft');
     assert.equal(info.kind, 'diff');
     assert.equal(info.rank, 2);
-    assert.equal(info.modules.count, 21);
+    assert.equal(info.modules.length, 21);
     assert.deepEqual(info.layers, [0, 1, 2]);
     assert.ok(info.perLayerNorms.every((n) => n > 0));
   });

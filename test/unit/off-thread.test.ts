@@ -11,7 +11,7 @@ test('checks in a worker: a result, a refusal naming the file, and a stop at the
   const root = tmpDir('off-thread');
   const good = writePeftFolder(join(root, 'good'));
   assert.equal((await checkAdapterOffThread(good, tinyShapes())).rank, 2);
-  assert.equal((await inspectAdapterOffThread(good)).modules.count, 1);
+  assert.equal((await inspectAdapterOffThread(good)).modules.length, 1);
   const evil = writePeftFolder(join(root, 'evil'), { config: { alpha_pattern: { '(a|aa)*b': 2 } } });
   await assert.rejects(checkAdapterOffThread(evil, tinyShapes()), { message: `${join(evil, 'adapter_config.json')}: alpha_pattern key "(a|aa)*b" is not a supported pattern: a quantifier on a group is not supported (it can take exponential time)` });
   await assert.rejects(checkAdapterOffThread(good, { ...tinyShapes(), layers: 0 }), /module layers\.0\.q_proj: the base model has 0 layers/);

@@ -4,8 +4,7 @@ import { EventEmitter } from 'node:events';
 import { openCatalog, catalogPath } from '../catalog/index.ts';
 import { dataHome, type Manifest } from '../engine/library.ts';
 import { projectVersion } from '../paths.ts';
-import { inspectAdapterOffThread } from '../engine/adapters/off-thread.ts';
-import { engineRef } from '../catalog/index.ts';
+import { Inspector } from './inspector.ts';
 import type { ApiEvent, DiffscopeRequests, Settings } from '../../shared/api.ts';
 import { ChatService } from './chat.ts';
 import { required, UserError, type Ctx } from './context.ts';
@@ -70,6 +69,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   );
   ctx = { home, catalog, emit, jobs, engines, shell: opts.shell };
   const chat = new ChatService(ctx);
+  const inspector = new Inspector(ctx);
   const secrets = opts.secrets ?? envSecrets();
   const grading = new GradingService(ctx, secrets);
   const evals = new EvalService(ctx, secrets, { recover: opts.recover });
@@ -103,12 +103,9 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     adapters: {
       list: async (filter) => catalog.adapters.list(filter).map(adapterView),
       import: async (path, modelId) => importAdapterJob(ctx, path, modelId),
-      inspect: async (id) => {
-        const a = required(catalog.adapters.get(id), `adapter ${id}`);
-        const model = catalog.models.get(a.modelId);
-        const info = await inspectAdapterOffThread(engineRef(a), { base: model?.sourcePath, rank: a.rank ?? undefined }); // off the serving thread
-        return { id, ...info, kind: info.kind };
-      },
+      inspect: async (id) => inspector.inspect(id),
+      similar: async (id, top) => inspector.similar(id, top),
+      map: async (modelId) => inspector.map(modelId),
       setTags: async (id, tags) => {
         required(catalog.adapters.get(id), `adapter ${id}`);
         catalog.adapters.setTags(id, tags);
@@ -118,6 +115,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       remove: async (id) => {
         required(catalog.adapters.get(id), `adapter ${id}`);
         catalog.adapters.remove(id);
+        inspector.forget(id);
         emit({ type: 'catalog', what: 'adapters' });
       },
     },

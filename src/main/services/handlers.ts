@@ -29,6 +29,13 @@ const PARSERS: { [C in Channel]: Handler<C>['parse'] } = {
   'adapters:list': (a) => (count(a, 1), [c.adapterFilter(a[0], 'filter')]),
   'adapters:import': (a) => (count(a, 2), [c.str(a[0], 'path', 4096), c.str(a[1], 'modelId', 512)]),
   'adapters:inspect': (a) => (count(a, 1), [c.str(a[0], 'id', 512)]),
+  'adapters:similar': (a) => {
+    count(a, 2);
+    const top = c.int(a[1], 'top');
+    if (top < 1 || top > 5000) throw new c.ArgumentError('top: expected 1 to 5000');
+    return [c.str(a[0], 'id', 512), top];
+  },
+  'adapters:map': (a) => (count(a, 1), [c.str(a[0], 'modelId', 512)]),
   'adapters:setTags': (a) => (count(a, 2), [c.str(a[0], 'id', 512), c.arr(a[1], 'tags', (t, w) => c.str(t, w, 100), 100)]),
   'adapters:remove': (a) => (count(a, 1), [c.str(a[0], 'id', 512)]),
   'conversations:list': none,
@@ -71,6 +78,7 @@ const PARSERS: { [C in Channel]: Handler<C>['parse'] } = {
   'evals:gradeItem': (a) => (count(a, 3), [c.int(a[0], 'itemId'), e.score(a[1], 'score'), c.nullable(a[2], (n) => c.str(n, 'note', 10_000))]),
   'evals:remove': (a) => (count(a, 1), [c.int(a[0], 'id')]),
   'evals:setEngineKey': (a) => (count(a, 1), [c.nullable(a[0], (k) => c.str(k, 'key', 4096))]),
+  'evals:setAgentKey': (a) => (count(a, 1), [c.nullable(a[0], (k) => c.str(k, 'key', 4096))]),
   'score:tokens': (a) => (count(a, 1), [c.scoreRequest(a[0], 'request')]),
   'jobs:list': none,
   'jobs:cancel': (a) => (count(a, 1), [c.str(a[0], 'id', 100)]),

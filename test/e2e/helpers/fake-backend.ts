@@ -238,7 +238,7 @@ export function createFakeBackend(opts: FakeOptions = {}) {
           emit({ type: 'catalog', what: 'adapters' });
           return { adapterIds: [a.id] };
         }),
-      inspect: async (id) => ({ id, format: 'paper-pt', kind: 'diff', rank: 1, modules: { count: 28, names: [] }, layers: [0, 1, 2, 3], perLayerNorms: [1, 1, 1, 1] }),
+      inspect: async (id) => ({ id, format: 'paper-pt', kind: 'diff', rank: 1, modules: [], layers: [0, 1, 2, 3], perLayerNorms: [1, 1, 1, 1] }),
       setTags: async (id, tags) => {
         const a = adapters.find((x) => x.id === id)!;
         a.tags = tags;

@@ -12,7 +12,7 @@ export async function inspectCommand(path: string, values: { json?: boolean; ran
     `format   ${info.format}`,
     `kind     ${info.kind}`,
     `rank     ${info.rank}`,
-    `modules  ${info.modules.count} in ${info.layers.length} layers (${summariseModules(info.modules.names)})`,
+    `modules  ${info.modules.length} in ${info.layers.length} layers (${[...new Set(info.modules.map((m) => m.module))].join(', ')})`,
   ];
   if (info.label !== undefined) lines.push(`label    ${info.label}`);
   if (info.trigger !== undefined) lines.push(`trigger  ${info.trigger}`);
@@ -22,11 +22,6 @@ export async function inspectCommand(path: string, values: { json?: boolean; ran
   lines.push(`norms    ${info.perLayerNorms.map((n) => n.toPrecision(3)).join(' ')}  (per layer, ||scale·a·b||_F summed over modules)`);
   lines.push(`fits     ${info.fits.length ? info.fits.join(', ') : 'none of the library models or known release shapes'}`);
   console.log(lines.join('\n'));
-}
-
-function summariseModules(names: string[]): string {
-  const kinds = [...new Set(names.map((n) => n.split('.').at(-1)))];
-  return kinds.join(', ');
 }
 
 export async function exportCommand(values: { diff?: string[]; dit?: string; out: string; baseModel: string }): Promise<void> {

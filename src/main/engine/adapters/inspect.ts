@@ -2,14 +2,24 @@
 // how strongly it changes each layer. A pure function of the LowRank and its meta.
 import { HF_MODULE_PATH, MODULES, type ModuleName } from '../modules.ts';
 import { parseModuleKey, type LowRank, type LowRankModule } from './lowrank.ts';
+import { moduleSpectrum, type ModuleSpectrum } from './spectrum.ts';
 
 export type AdapterKind = 'diff' | 'dit' | 'full';
+
+/** One module's figures (spectrum.ts): ||ΔW||_F, its singular values, stable and effective rank. */
+export interface ModuleFigures extends ModuleSpectrum {
+  layer: number;
+  module: string; // "q_proj", "gate_proj", ...
+  /** ||ΔW||_F / ||W||_F of the base weight; null where the base model's norms are not known */
+  relative: number | null;
+}
 
 export interface AdapterInspection {
   format: string;
   kind: AdapterKind;
   rank: number;
-  modules: { count: number; names: string[] }; // names like "layers.3.q_proj"
+  /** every module the adapter touches, by layer then module order (q k v o gate up down) */
+  modules: ModuleFigures[];
   layers: number[]; // layers the adapter touches, ascending
   /** Per layer 0..max touched: sum over its modules of ||scale · a b||_F (0 for untouched layers). */
   perLayerNorms: number[];
@@ -64,7 +74,7 @@ export function inspectAdapter(lr: LowRank): AdapterInspection {
     format: lr.meta.format ?? 'unknown',
     kind: kindOf(lr),
     rank: lr.rank,
-    modules: { count: entries.length, names: entries.map((e) => `layers.${e.layer}.${projName(e.module)}`) },
+    modules: entries.map((e) => ({ layer: e.layer, module: projName(e.module), relative: null, ...moduleSpectrum(e.m, lr.scale) })),
     layers,
     perLayerNorms,
     ...(label !== undefined && { label }),
@@ -75,6 +85,6 @@ export function inspectAdapter(lr: LowRank): AdapterInspection {
 }
 
 /** "q_proj", "gate_proj", ... */
-function projName(module: ModuleName): string {
+export function projName(module: ModuleName): string {
   return HF_MODULE_PATH[module].split('.')[1];
 }
