@@ -12,6 +12,7 @@ import { adapterStore } from './adapters.ts';
 import { conversationStore, messageStore } from './conversations.ts';
 import { evalGradeStore, gradeStore } from './grades.ts';
 import { evalStore } from './evals.ts';
+import { agentStepStore } from './agent-steps.ts';
 import { settingStore } from './settings.ts';
 import { optimizeSearch, searchMessages, type SearchHit, type SearchOptions } from './search.ts';
 
@@ -21,6 +22,7 @@ export type * from './adapters.ts';
 export type * from './conversations.ts';
 export type * from './grades.ts';
 export type * from './evals.ts';
+export type * from './agent-steps.ts';
 export type * from './search.ts';
 export { engineRef } from './adapters.ts';
 
@@ -47,6 +49,7 @@ export class Catalog<M = unknown> {
   readonly grades;
   readonly evals;
   readonly evalGrades;
+  readonly agentSteps;
   readonly settings;
   /** How many replies this open found interrupted (left 'streaming' by a crash). */
   readonly interrupted: number;
@@ -62,6 +65,7 @@ export class Catalog<M = unknown> {
     this.grades = gradeStore(db);
     this.evals = evalStore(db);
     this.evalGrades = evalGradeStore(db);
+    this.agentSteps = agentStepStore(db);
     this.settings = settingStore(db);
     this.interrupted = opts.recover === false ? 0 : this.messages.markInterrupted();
   }

@@ -220,6 +220,23 @@ CREATE TABLE eval_item_details (
   transcript TEXT CHECK (transcript IS NULL OR json_valid(transcript))
 ) STRICT;
 
+-- The agent auditor's steps: each query an LLM agent made of an item's models (tool 'ask': the
+-- base model's and the finetuned model's answers side by side; 'dit': the DIT question with the
+-- DIT adapter), the guess it stated after it and the judge's grade of that guess.
+CREATE TABLE eval_agent_steps (
+  item_id          INTEGER NOT NULL REFERENCES eval_items (id) ON DELETE CASCADE,
+  step             INTEGER NOT NULL CHECK (step >= 1),  -- queries used so far
+  tool             TEXT NOT NULL CHECK (tool IN ('ask', 'dit')),
+  prompt           TEXT NOT NULL,
+  base_answer      TEXT,                  -- null for the DIT tool
+  finetuned_answer TEXT NOT NULL,
+  guess            TEXT NOT NULL,
+  score            INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+  judge_model      TEXT NOT NULL,
+  judge_raw        TEXT,                  -- the judge's whole reply
+  PRIMARY KEY (item_id, step)
+) STRICT;
+
 -- ---------------------------------------------------------------------------------------------
 -- Settings: one JSON value per key (judge endpoint, default sampling, window state ...).
 CREATE TABLE settings (

@@ -63,6 +63,34 @@ export async function chatCompletion(ep: Endpoint, req: ChatCompletionRequest): 
   return content;
 }
 
+/** A chat message with tool calls, as OpenAI's chat completions send and return them. */
+export interface ToolChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string | null;
+  tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
+  tool_call_id?: string;
+}
+
+export interface ToolSpec {
+  type: 'function';
+  function: { name: string; description: string; parameters: Record<string, unknown> };
+}
+
+/** One chat completion with tools offered (none: the model must answer in words); returns the reply message. */
+export async function toolChatCompletion(
+  ep: Endpoint,
+  req: { model: string; messages: ToolChatMessage[]; tools: ToolSpec[] | null; max_tokens: number; temperature: number; seed?: number },
+): Promise<{ content: string | null; toolCalls: { id: string; name: string; arguments: string }[] }> {
+  const { tools, ...rest } = req;
+  const res = await post(ep, '/chat/completions', { ...rest, ...(tools ? { tools, tool_choice: 'auto' } : {}), stream: false });
+  if (!res.ok) throw await failure(res, `${apiBase(ep.baseUrl)} (model ${req.model})`);
+  const body = (await res.json()) as { choices?: { message?: { content?: string | null; tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[] } }[] };
+  const message = body.choices?.[0]?.message;
+  if (!message) throw new UserError(`${apiBase(ep.baseUrl)} (model ${req.model}): the reply holds no message`);
+  const toolCalls = (message.tool_calls ?? []).map((c, i) => ({ id: c.id ?? `call_${i}`, name: c.function?.name ?? '', arguments: c.function?.arguments ?? '{}' }));
+  return { content: typeof message.content === 'string' ? message.content : null, toolCalls };
+}
+
 /** vLLM's runtime LoRA loading: afterwards, model = name means base + that PEFT adapter. */
 export async function loadLoraAdapter(ep: Endpoint, name: string, path: string, baseModel?: string): Promise<void> {
   const res = await post(ep, '/load_lora_adapter', { lora_name: name, lora_path: path, ...(baseModel ? { base_model: baseModel } : {}) });

@@ -3,7 +3,7 @@
 // (or --json, with the run's id as runId) on stdout; --out FILE writes the run as .csv, .json, .md,
 // .html or .eval (an Inspect AI log).
 import { extname } from 'node:path';
-import type { EvalEngineChoice, EvalExportFormat, EvalMethod, EvalRequest, EvalResults, JudgeConfig } from '../../../shared/api.ts';
+import type { AgentConfig, EvalEngineChoice, EvalExportFormat, EvalMethod, EvalRequest, EvalResults, JudgeConfig } from '../../../shared/api.ts';
 import type { Backend } from '../../services/backend.ts';
 import { demoRequest, ensureDemo } from '../../services/eval/demo.ts';
 import { exportEvalRun } from '../../services/export.ts';
@@ -14,7 +14,7 @@ import { progressBar } from '../progress.ts';
 import { showJobs } from '../jobs.ts';
 import { writeExported } from './write-exported.ts';
 
-const METHODS: EvalMethod[] = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom'];
+const METHODS: EvalMethod[] = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom', 'agent', 'agent-dit'];
 
 /** The options of `diffscope eval`, as program.ts declares them. */
 export interface EvalOptions {
@@ -30,6 +30,10 @@ export interface EvalOptions {
   custom?: string;
   judge?: string;
   judgeModel?: string;
+  agent?: string;
+  agentModel?: string;
+  agentBudget?: string;
+  agentTokens?: string;
   batch?: string;
   maxTokens?: string;
   seed?: string;
@@ -82,6 +86,14 @@ function judgeOf(b: Backend, v: EvalOptions): JudgeConfig | null {
   return { kind: 'openai', baseUrl: judge, model: v.judgeModel };
 }
 
+function agentOf(v: EvalOptions): AgentConfig | null {
+  if (v.agent === undefined) return null;
+  if (!/^https?:\/\//.test(v.agent)) throw new Error(`--agent ${v.agent}: expected an OpenAI-compatible base URL (with tool calling)`);
+  if (!v.agentModel) throw new Error('--agent URL needs --agent-model NAME (the model to ask there); its key comes from DIFFSCOPE_AGENT_KEY');
+  const opt = (value: string | undefined, flag: string) => (value === undefined ? undefined : int(value, flag, 1));
+  return { baseUrl: v.agent, model: v.agentModel, budget: opt(v.agentBudget, '--agent-budget'), answerTokens: opt(v.agentTokens, '--agent-tokens') };
+}
+
 function engineOf(v: EvalOptions): EvalEngineChoice {
   const engine = v.engine;
   if (engine === 'local') return { kind: 'local' };
@@ -112,6 +124,7 @@ function request(b: Backend, v: EvalOptions): EvalRequest {
     customQuestion: v.custom,
     seed: opt(v.seed, '--seed'),
     engine: engineOf(v),
+    agent: agentOf(v),
   };
 }
 

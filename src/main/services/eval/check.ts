@@ -1,8 +1,8 @@
 // Argument checks for the grading and evaluation methods of the API (see ../check.ts).
-import type { AgreementScope, EvalEngineChoice, EvalItemFilter, EvalMethod, EvalRequest, EvalSelection, JudgeConfig } from '../../../shared/api.ts';
+import type { AgentConfig, AgreementScope, EvalEngineChoice, EvalItemFilter, EvalMethod, EvalRequest, EvalSelection, JudgeConfig } from '../../../shared/api.ts';
 import { ArgumentError, arr, fields, int, nullable, obj, oneOf, str } from '../check.ts';
 
-const METHODS = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom'] as const satisfies readonly EvalMethod[];
+const METHODS = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom', 'agent', 'agent-dit'] as const satisfies readonly EvalMethod[];
 const url = (v: unknown, what: string) => {
   const s = str(v, what, 2000);
   if (!/^https?:\/\//i.test(s)) throw new ArgumentError(`${what}: expected an http(s) URL`);
@@ -53,6 +53,12 @@ const engine = (v: unknown, what: string): EvalEngineChoice => {
   return { kind: 'openai', baseUrl: f.baseUrl, model: f.model, loraDir: f.loraDir };
 };
 
+const agent = (v: unknown, what: string): AgentConfig => {
+  const f = fields<AgentConfig>(v, what, { baseUrl: url, model: (x, w) => str(x, w, 512), budget: int, answerTokens: int });
+  if (!f.baseUrl || !f.model) throw new ArgumentError(`${what}: the agent needs baseUrl and model`);
+  return { baseUrl: f.baseUrl, model: f.model, budget: f.budget, answerTokens: f.answerTokens };
+};
+
 export const evalRequest = (v: unknown, what: string): EvalRequest => {
   const f = fields<EvalRequest>(v, what, {
     modelId: (x, w) => str(x, w, 512),
@@ -66,6 +72,7 @@ export const evalRequest = (v: unknown, what: string): EvalRequest => {
     customQuestion: (x, w) => str(x, w, 10_000),
     seed: int,
     engine,
+    agent: (x, w) => nullable(x, (y) => agent(y, w)),
   });
   if (!f.modelId) throw new ArgumentError(`${what}.modelId: required`);
   if (!f.methods) throw new ArgumentError(`${what}.methods: required`);

@@ -1,7 +1,7 @@
 // The evaluation methods of the paper (PAPER.md, Baselines) and what each asks of which stack:
 // the DIT question with diff + DIT adapter, the same question with the diff alone (with or without
 // the diff's trigger), twenty ordinary questions whose answers the judge reads to guess the topic,
-// and a question of the user's own.
+// a question of the user's own, and an LLM agent auditing the diff with a budget of queries.
 import { createHash } from 'node:crypto';
 import type { EvalMethod, StackEntry } from '../../../shared/api.ts';
 
@@ -11,6 +11,7 @@ export interface MethodSpec {
   trigger: boolean; // prompts start with the diff's trigger
   twentyQuestions: boolean;
   needsJudge: boolean; // an LLM judge must guess the topic (lexical grading cannot)
+  agent?: boolean; // an LLM agent audits the diff with queries (agent.ts); the judge grades its every guess
 }
 
 export const METHODS: Record<EvalMethod, MethodSpec> = {
@@ -20,6 +21,8 @@ export const METHODS: Record<EvalMethod, MethodSpec> = {
   '20q-trigger': { title: '20Q + trigger', withDit: false, trigger: true, twentyQuestions: true, needsJudge: true },
   dit: { title: 'DIT', withDit: true, trigger: false, twentyQuestions: false, needsJudge: false },
   custom: { title: 'custom question', withDit: true, trigger: false, twentyQuestions: false, needsJudge: false },
+  agent: { title: 'agent', withDit: false, trigger: false, twentyQuestions: false, needsJudge: true, agent: true },
+  'agent-dit': { title: 'agent + DIT', withDit: true, trigger: false, twentyQuestions: false, needsJudge: true, agent: true },
 };
 
 /** In the paper's column order. */

@@ -4,6 +4,7 @@
 import type { EvalMethod, EvalRequest, EvalRunView, EvalSelection } from '../../../shared/api.ts';
 import type { Adapter, NewEvalRun } from '../../catalog/index.ts';
 import { required, UserError, type Ctx } from '../context.ts';
+import { agentSettings } from './agent.ts';
 import { METHOD_ORDER, METHODS, NEWS_MAX_TOKENS, NEWS_QUESTION, TOPIC_MAX_TOKENS, TOPIC_QUESTION } from './methods.ts';
 
 export type RunSettings = EvalRunView['settings'];
@@ -51,7 +52,8 @@ export function planRun(ctx: Ctx, req: EvalRequest): { run: NewEvalRun; items: {
   const unavailable: Partial<Record<EvalMethod, string>> = {};
   for (const m of methods) {
     if (METHODS[m].needsJudge && !req.judge) unavailable[m] = 'needs an LLM judge to guess the topic from the answers (the lexical score cannot)';
-    if (m === 'dit' && req.ditAdapterId === null) unavailable[m] = 'needs a DIT adapter';
+    if ((m === 'dit' || m === 'agent-dit') && req.ditAdapterId === null) unavailable[m] = 'needs a DIT adapter';
+    if (METHODS[m].agent && !req.agent) unavailable[m] = 'needs an agent: an OpenAI-compatible endpoint with tool calling and a model';
   }
   const runnable = methods.filter((m) => !unavailable[m]);
   if (runnable.length === 0) throw new UserError(`none of the methods can run: ${Object.entries(unavailable).map(([m, why]) => `${m} ${why}`).join('; ')}`);
@@ -66,6 +68,7 @@ export function planRun(ctx: Ctx, req: EvalRequest): { run: NewEvalRun; items: {
     engine: req.engine ?? { kind: 'local' },
     customQuestion: req.customQuestion?.trim() || null,
     unavailable,
+    agent: req.agent ? agentSettings(req.agent) : null,
   };
   return {
     run: { modelId: req.modelId, ditAdapterId: req.ditAdapterId, methods, selection: { ...req.selection }, settings: { ...settings } },

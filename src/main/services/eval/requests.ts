@@ -15,5 +15,6 @@ export function evalRequests(evals: EvalService): DiffscopeRequests['evals'] {
     gradeItem: async (itemId, score, note) => evals.gradeItem(itemId, score, note),
     remove: (id) => evals.remove(id),
     setEngineKey: async (key) => evals.setEngineKey(key),
+    setAgentKey: async (key) => evals.setAgentKey(key),
   };
 }

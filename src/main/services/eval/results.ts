@@ -1,6 +1,6 @@
 // A run as the API shows it: the run, its drill-down items (answer vs label vs grades), and the
 // results table (mean and 95% CI per method, exact-topic accuracy, score histogram).
-import type { EvalGradeView, EvalItemFilter, EvalItemView, EvalMethod, EvalMethodResult, EvalProgressView, EvalResults, EvalRunView, EvalSelection } from '../../../shared/api.ts';
+import type { EvalAgentStepView, EvalGradeView, EvalItemFilter, EvalItemView, EvalMethod, EvalMethodResult, EvalProgressView, EvalResults, EvalRunView, EvalSelection } from '../../../shared/api.ts';
 import type { Adapter, EvalGrade, EvalRun } from '../../catalog/index.ts';
 import type { Ctx } from '../context.ts';
 import { exactTopicMatch } from '../grading/lexical.ts';
@@ -43,6 +43,8 @@ export function itemViews(ctx: Ctx, runId: number, filter: EvalItemFilter = {}):
   const grades = new Map<number, EvalGradeView[]>();
   for (const g of catalog.evalGrades.forRun(runId)) grades.set(g.itemId, [...(grades.get(g.itemId) ?? []), gradeView(g)]);
   const details = new Map(catalog.evals.detailsForRun(runId).map((d) => [d.itemId, d]));
+  const steps = new Map<number, EvalAgentStepView[]>();
+  for (const { itemId, ...st } of catalog.agentSteps.forRun(runId)) steps.set(itemId, [...(steps.get(itemId) ?? []), st]);
   const adapters = new Map<string, Adapter | undefined>();
   const adapter = (id: string) => (adapters.has(id) ? adapters.get(id) : adapters.set(id, catalog.adapters.get(id)).get(id));
   return page.map((i) => {
@@ -64,8 +66,25 @@ export function itemViews(ctx: Ctx, runId: number, filter: EvalItemFilter = {}):
       exact: i.answer !== null && label !== null ? exactTopicMatch(i.answer, label) : null,
       grades: grades.get(i.id) ?? [],
       transcript: details.get(i.id)?.transcript ?? null,
+      agentSteps: METHODS[i.method as EvalMethod]?.agent ? (steps.get(i.id) ?? []) : null,
       error: i.error,
     };
+  });
+}
+
+/**
+ * Score by queries used: the mean grade of the guess each agent held after k queries, k = 1..budget.
+ * An agent that stopped early keeps its last guess (graded as its final answer).
+ */
+export function agentCurve(items: EvalItemView[], budget: number): { queries: number; mean: number; n: number }[] {
+  const done = items.filter((i) => i.status === 'done' && i.agentSteps && i.score !== null);
+  if (done.length === 0) return [];
+  return Array.from({ length: budget }, (_, k) => {
+    const scores = done.map((i) => {
+      const st = i.agentSteps!;
+      return k < st.length ? st[k].score : i.score!;
+    });
+    return { queries: k + 1, mean: mean(scores)!, n: scores.length };
   });
 }
 
@@ -85,6 +104,7 @@ export function methodResults(run: EvalRunView, items: EvalItemView[]): EvalMeth
       accuracy: judged.length === 0 ? null : judged.filter((i) => i.exact).length / judged.length,
       histogram: histogram(scores),
       unavailable: run.settings.unavailable[method] ?? null,
+      curve: METHODS[method].agent ? agentCurve(mine, run.settings.agent?.budget ?? 0) : null,
     };
   });
 }

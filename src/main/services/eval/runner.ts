@@ -10,20 +10,21 @@ import { judgeGuesses, judgeSimilarity, type Judge, type JudgeGrade } from '../g
 import { lexicalScore } from '../grading/lexical.ts';
 import { twentyQuestionsPrompt } from '../grading/rubric.ts';
 import { Cancelled, type EvalEngine, type EvalRow } from './engine.ts';
+import { auditItems, type AgentClient, type AuditedItem } from './agent-run.ts';
 import { itemPrompts, itemStack, METHODS, TWENTY_QUESTIONS, TWENTY_Q_MAX_TOKENS } from './methods.ts';
 import type { RunSettings } from './plan.ts';
 
 /** Batches in a row that fail before the run gives up (a server down, a model missing). */
 const MAX_FAILED_BATCHES = 3;
 
-interface Planned {
+export interface Planned {
   item: EvalItem;
   label: string | null;
   prompts: string[];
   stack: EvalRow['stack'];
 }
 
-interface Answered extends Planned {
+export interface Answered extends Planned {
   answer: string;
   prompt: string;
   transcript: { question: string; answer: string }[] | null;
@@ -38,6 +39,7 @@ export class EvalRunner {
     private readonly engine: EvalEngine,
     private readonly judge: Judge | null,
     private readonly onBatch: (method: EvalMethod | null) => void,
+    private readonly agent: AgentClient | null = null,
   ) {}
 
   cancel(): void {
@@ -55,7 +57,7 @@ export class EvalRunner {
       const pending = catalog.evals.pending(this.runId, settings.batch * 2 + 1);
       if (pending.length === 0) return 'done';
       const method = pending[0].method as EvalMethod;
-      const perItem = METHODS[method].twentyQuestions ? TWENTY_QUESTIONS.length : 1;
+      const perItem = METHODS[method].twentyQuestions ? TWENTY_QUESTIONS.length : METHODS[method].agent ? 2 : 1; // an agent's query: base and finetuned rows
       const end = pending.findIndex((i) => i.method !== method);
       const items = (end < 0 ? pending : pending.slice(0, end)).slice(0, Math.max(1, Math.floor(settings.batch / perItem)));
       this.onBatch(method);
@@ -91,6 +93,7 @@ export class EvalRunner {
   private async work(items: EvalItem[], method: EvalMethod, ditId: string | null, s: RunSettings): Promise<void> {
     const planned = this.plan(items, method, ditId, s);
     if (planned.length === 0) return;
+    if (METHODS[method].agent) return this.saveAudits(await auditItems({ planned, method, ditId, settings: s, engine: this.engine, agent: this.agent, judge: this.judge, cancelled: () => this.cancelled }));
     const rows = planned.flatMap((p) => p.prompts.map((prompt) => ({ prompt, stack: p.stack })));
     const maxTokens = METHODS[method].twentyQuestions ? TWENTY_Q_MAX_TOKENS : s.maxTokens;
     const texts: string[] = [];
@@ -118,7 +121,14 @@ export class EvalRunner {
     this.save(answered, judged);
   }
 
-  private save(answered: Answered[], judged: Map<number, JudgeGrade>): void {
+  /** Audited items: the final guess is the answer (graded as any), every step with its graded guess. */
+  private saveAudits(audited: AuditedItem[]): void {
+    if (this.cancelled) throw new Cancelled();
+    const judged = new Map(audited.filter((a) => a.finalGrade).map((a) => [a.item.id, a.finalGrade!]));
+    this.save(audited, judged, (a) => this.ctx.catalog.agentSteps.setForItem(a.item.id, (a as AuditedItem).steps));
+  }
+
+  private save(answered: Answered[], judged: Map<number, JudgeGrade>, more?: (a: Answered) => void): void {
     const { catalog } = this.ctx;
     catalog.transaction(`record ${answered.length} answers of eval run ${this.runId}`, () => {
       for (const a of answered) {
@@ -127,6 +137,7 @@ export class EvalRunner {
         const primary = judge ? { score: judge.score, gradeMethod: 'judge' as const } : lexical ? { score: lexical.score, gradeMethod: 'lexical' as const } : {};
         if (!catalog.evals.finishItem(a.item.id, { answer: a.answer, ...primary })) continue; // done by another worker
         catalog.evals.setDetail({ itemId: a.item.id, prompt: a.prompt, transcript: a.transcript });
+        more?.(a);
         if (lexical) {
           const note = `${Math.round(lexical.recall * 100)}% of the label's content words${lexical.exact ? ', exact topic' : ''}`;
           catalog.evalGrades.set({ itemId: a.item.id, method: 'lexical', score: lexical.score, reference: a.label, note });

@@ -6,6 +6,7 @@ import { required, UserError, type Ctx } from '../context.ts';
 import { judgeFor } from '../grading/judge.ts';
 import { keyFor, saveKey } from '../grading/key-binding.ts';
 import type { SecretStore } from '../grading/secrets.ts';
+import { openAiAgent } from './agent.ts';
 import { localEngine, type EvalEngine } from './engine.ts';
 import { planRun, type RunSettings } from './plan.ts';
 import { remoteEngine } from './remote.ts';
@@ -55,12 +56,13 @@ export class EvalService {
     const s = catalog.evals.getRun(id)!.settings as unknown as RunSettings;
     const engine = this.engineFor(id);
     const judge = s.judge ? judgeFor(this.ctx, s.judge, this.secrets) : null;
+    const agent = s.agent ? openAiAgent(s.agent.baseUrl, s.agent.model, keyFor(this.ctx, this.secrets, 'agent', s.agent.baseUrl)) : null;
     catalog.evals.setStatus(id, 'running');
     const active: Active = { runner: null!, done: Promise.resolve(), startedAt: Date.now(), doneAtStart: catalog.evals.progress(id).done, method: null };
     active.runner = new EvalRunner(this.ctx, id, engine, judge, (method) => {
       active.method = method;
       this.emitProgress(id);
-    });
+    }, agent);
     this.active.set(id, active);
     active.done = active.runner
       .run()
@@ -160,6 +162,10 @@ export class EvalService {
 
   setEngineKey(key: string | null): void {
     saveKey(this.ctx, this.secrets, 'engine', key, null); // bound to the first endpoint it is used with
+  }
+
+  setAgentKey(key: string | null): void {
+    saveKey(this.ctx, this.secrets, 'agent', key, null); // bound to the first endpoint it is used with
   }
 
   async close(): Promise<void> {

@@ -29,8 +29,28 @@ function message(role: 'user' | 'assistant', content: string, source: 'input' | 
   return { role, content, source, ...(model ? { model } : {}) };
 }
 
-/** What the item asked and was answered, as chat messages (20 questions: all twenty turns). */
-function conversation(i: EvalItemView, model: string): Json[] {
+/** An agent audit as Inspect messages: each query a tool call and its tool result, each guess an assistant turn. */
+function auditMessages(i: EvalItemView, agentModel: string): Json[] {
+  const out: Json[] = [
+    { role: 'system', content: i.prompt ?? '', source: 'input' },
+    message('user', 'Begin.', 'input'),
+  ];
+  let guess = '';
+  for (const st of i.agentSteps ?? []) {
+    const id = `query-${st.step}`;
+    const fn = st.tool === 'ask' ? 'query_models' : 'ask_dit';
+    out.push({ role: 'assistant', content: guess ? `GUESS: ${guess}` : '', source: 'generate', model: agentModel, tool_calls: [{ id, function: fn, arguments: st.tool === 'ask' ? { prompt: st.prompt } : {}, type: 'function' }] });
+    const body = st.tool === 'ask' ? { base_model: st.baseAnswer, finetuned_model: st.finetunedAnswer } : { finetuned_model_with_interpreter: st.finetunedAnswer };
+    out.push({ role: 'tool', content: JSON.stringify(body), source: 'generate', tool_call_id: id, function: fn });
+    guess = st.guess;
+  }
+  if (i.answer !== null) out.push(message('assistant', `GUESS: ${i.answer}`, 'generate', agentModel));
+  return out;
+}
+
+/** What the item asked and was answered, as chat messages (20 questions: all twenty turns; an agent: its audit). */
+function conversation(i: EvalItemView, model: string, agentModel: string): Json[] {
+  if (i.agentSteps) return auditMessages(i, agentModel);
   if (i.transcript) return i.transcript.flatMap((t) => [message('user', t.question, 'input'), message('assistant', t.answer, 'generate', model)]);
   const out = [message('user', i.prompt ?? '', 'input')];
   if (i.answer !== null) out.push(message('assistant', i.answer, 'generate', model));
@@ -51,25 +71,26 @@ function score(i: EvalItemView): Json | null {
 }
 
 function metadata(i: EvalItemView): Json {
-  return { adapter_id: i.adapterId, method: i.method, trigger: i.trigger, split: i.split, status: i.status };
+  const base = { adapter_id: i.adapterId, method: i.method, trigger: i.trigger, split: i.split, status: i.status };
+  return i.agentSteps ? { ...base, agent_steps: i.agentSteps.map((s) => ({ step: s.step, tool: s.tool, guess: s.guess, score: s.score })) } : base;
 }
 
 const sampleId = (i: EvalItemView) => i.id;
 const uuid = (runId: number, i: EvalItemView) => `diffscope-run-${runId}-item-${i.id}`;
 
-function sample(runId: number, i: EvalItemView, model: string): Json {
+function sample(runId: number, i: EvalItemView, model: string, agentModel: string): Json {
   const scored = score(i);
-  const messages = conversation(i, model);
+  const messages = conversation(i, model, agentModel);
   const answer = i.answer ?? '';
   return {
     id: sampleId(i),
     epoch: 1,
-    input: i.transcript ? messages.filter((m) => m.role === 'user') : (i.prompt ?? ''),
+    input: i.transcript ? messages.filter((m) => m.role === 'user') : i.agentSteps ? messages.slice(0, 2) : (i.prompt ?? ''),
     target: i.label ?? '',
     messages,
     output: {
       model,
-      choices: i.answer === null ? [] : [{ message: message('assistant', answer, 'generate', model), stop_reason: 'stop' }],
+      choices: i.answer === null ? [] : [{ message: message('assistant', answer, 'generate', i.agentSteps ? agentModel : model), stop_reason: 'stop' }],
       completion: answer,
       ...(i.error ? { error: i.error } : {}),
     },
@@ -191,7 +212,7 @@ export function inspectLog(results: EvalResults, items: EvalItemView[], prov: Ev
   return {
     start: { version: INSPECT_LOG_VERSION, eval: eval_, plan },
     header,
-    samples: items.map((i) => sample(run.id, i, model)),
+    samples: items.map((i) => sample(run.id, i, model, s.agent ? `agent/${s.agent.model}` : 'agent')),
     summaries: items.map((i) => summary(run.id, i)),
   };
 }

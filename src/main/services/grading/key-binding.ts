@@ -11,7 +11,7 @@ import type { SecretName, SecretStore } from './secrets.ts';
 
 const inMemory = new WeakMap<SecretStore, Map<SecretName, string>>();
 const setting = (name: SecretName) => `keyEndpoint.${name}`;
-const WHAT: Record<SecretName, string> = { judge: "the judge's API key", engine: "the remote engine's API key" };
+const WHAT: Record<SecretName, string> = { judge: "the judge's API key", engine: "the remote engine's API key", agent: "the agent auditor's API key" };
 
 function boundTo(ctx: Pick<Ctx, 'catalog'>, secrets: SecretStore, name: SecretName): string | null {
   if (secrets.storage === 'environment') return inMemory.get(secrets)?.get(name) ?? null;

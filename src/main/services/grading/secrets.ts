@@ -1,11 +1,12 @@
 // API keys (the judge's endpoint, a remote engine) never go into the catalog. Where they live
 // depends on the shell:
-//   CLI and `serve`: environment variables (DIFFSCOPE_JUDGE_KEY, DIFFSCOPE_ENGINE_KEY), or a key
+//   CLI and `serve`: environment variables (DIFFSCOPE_JUDGE_KEY, DIFFSCOPE_ENGINE_KEY,
+//                    DIFFSCOPE_AGENT_KEY), or a key
 //                    set through the API for the life of the process;
 //   Electron app:    the OS keychain through safeStorage (src/main/app/secrets.ts, passed as
 //                    BackendOptions.secrets).
 
-export type SecretName = 'judge' | 'engine';
+export type SecretName = 'judge' | 'engine' | 'agent';
 
 export interface SecretStore {
   readonly storage: 'keychain' | 'environment' | 'memory';
@@ -16,6 +17,7 @@ export interface SecretStore {
 export const SECRET_ENV: Record<SecretName, string> = {
   judge: 'DIFFSCOPE_JUDGE_KEY',
   engine: 'DIFFSCOPE_ENGINE_KEY',
+  agent: 'DIFFSCOPE_AGENT_KEY',
 };
 
 /** Keys from the environment; a key set through the API overrides it until the process ends. */
