@@ -2,7 +2,7 @@
 // EvalRequest (or names the first field that is wrong). Kept apart from the components so that
 // tests can check it without a page.
 import type { EvalEngineChoice, EvalMethod, EvalRequest, EvalSelection, JudgeConfig, Split } from '../../../../shared/api.ts';
-import { methodUnavailable } from './methods.ts';
+import { isAgentMethod, methodUnavailable } from './methods.ts';
 
 export interface EvalDraft {
   modelId: string;
@@ -22,6 +22,9 @@ export interface EvalDraft {
   engineUrl: string;
   engineModel: string;
   loraDir: string;
+  agentUrl: string; // the agent auditor's OpenAI-compatible endpoint (methods agent, agent + DIT)
+  agentModel: string;
+  agentBudget: string; // '' : 20 queries
 }
 
 export const DEFAULT_BATCH = 8;
@@ -46,6 +49,9 @@ export function emptyEvalDraft(modelId = '', ditAdapterId = ''): EvalDraft {
     engineUrl: '',
     engineModel: '',
     loraDir: '',
+    agentUrl: '',
+    agentModel: '',
+    agentBudget: '',
   };
 }
 
@@ -98,6 +104,14 @@ export function requestOf(d: EvalDraft, judge: JudgeConfig | null): CheckedReque
     if (d.engineModel.trim()) engine.model = d.engineModel.trim();
     if (d.loraDir.trim()) engine.loraDir = d.loraDir.trim();
   }
+  let agent: EvalRequest['agent'] = null;
+  if (methods.some(isAgentMethod)) {
+    if (!/^https?:\/\/\S+$/.test(d.agentUrl.trim())) return fail('agentUrl', 'the agent’s OpenAI-compatible address, e.g. http://localhost:8000/v1');
+    if (!d.agentModel.trim()) return fail('agentModel', 'the model to ask at the agent’s address');
+    const budget = wholeNumber(d.agentBudget, 1, 100);
+    if (budget === null) return fail('agentBudget', 'empty (20), or a whole number of queries from 1 to 100');
+    agent = { baseUrl: d.agentUrl.trim(), model: d.agentModel.trim(), ...(budget !== undefined ? { budget } : {}) };
+  }
   const request: EvalRequest = {
     modelId: d.modelId,
     ditAdapterId: d.ditAdapterId || null,
@@ -107,6 +121,7 @@ export function requestOf(d: EvalDraft, judge: JudgeConfig | null): CheckedReque
     batch,
     engine,
   };
+  if (agent) request.agent = agent;
   if (methods.includes('custom')) request.customQuestion = d.customQuestion.trim();
   if (d.question.trim()) request.question = d.question.trim();
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
