@@ -104,6 +104,14 @@ describe('agent auditor (scripted OpenAI-compatible stand-in for the agent and t
     assert.equal(audited.metadata.agent_steps.length, 3);
     const header = JSON.parse(zip.readAsText('header.json')) as { results: { scores: { name: string; metrics: Record<string, { value: number }> }[] } };
     assert.equal(header.results.scores.find((x) => x.name === 'agent')!.metrics.mean.value, 3);
+
+    // the reports carry the curve and every audit
+    const md = exportEvalRun(s.backend.ctx, s.backend.evals, run.id, 'md').content;
+    assert.match(md, /## Agent: mean grade by queries used\n\n\| queries \| agent \| agent \+ DIT \|\n\|---:\|---:\|---:\|\n\| 1 \| 1\.00 \| 1\.00 \|\n\| 2 \| 2\.00 \| 2\.00 \|\n\| 3 \| 3\.00 \| 3\.00 \|/);
+    assert.equal(md.match(/^### .*\((agent|agent-dit)\), label: /gm)?.length, 6, 'one audit section per agent item');
+    const html = exportEvalRun(s.backend.ctx, s.backend.evals, run.id, 'html').content;
+    assert.match(html, /aria-label="Agent: mean grade by queries used"/);
+    assert.equal(html.match(/<details><summary>/g)?.length, 6);
   });
 
   it('is listed unavailable, with why, without an agent endpoint', async () => {

@@ -26,7 +26,7 @@ it('evaluates the demo on its test split, importing it on first use', async () =
   const first = await runCliEnv(['eval', '--demo', '--json'], env(home));
   assert.equal(first.code, 0, first.stderr);
   const out = JSON.parse(first.stdout) as { n: number; methods: Record<string, { accuracy: number; meanScore: number }> };
-  assert.deepEqual(Object.keys(out), ['n', 'methods']);
+  assert.deepEqual(Object.keys(out), ['runId', 'n', 'methods']);
   assert.equal(out.n, 3);
   assert.deepEqual(Object.keys(out.methods).sort(), ['base', 'dit', 'trigger']);
   for (const m of Object.values(out.methods)) {

@@ -3,7 +3,7 @@
 // paper's table), a chart and the per-diff drill-down.
 import type { EvalItemView, EvalMethodResult, EvalResults } from '../../../shared/api.ts';
 import { escapeHtml as e, htmlPage } from './html.ts';
-import { histogramChart, meanScoreChart } from './svg.ts';
+import { agentCurveChart, histogramChart, meanScoreChart } from './svg.ts';
 import { mdLine } from './markdown-text.ts';
 
 export const EVAL_SCHEMA = 'diffscope.eval-run/1';
@@ -65,8 +65,24 @@ export function evalMarkdown(r: EvalResults, items: EvalItemView[], prov: EvalPr
   lines.push('| method | items | mean score (1-5) | 95% CI | exact-topic accuracy |', '|---|---:|---:|---|---:|');
   for (const m of r.methods) lines.push(m.unavailable ? `| ${m.title} | — | unavailable: ${md(m.unavailable)} | | |` : `| ${m.title} | ${m.graded}/${m.items} | ${num(m.mean)} | ${ci(m)} | ${pct(m.accuracy)} |`);
   lines.push('', '```', ...r.methods.filter((m) => m.mean !== null).map((m) => `${m.title.padEnd(18)} ${'█'.repeat(Math.round((m.mean! - 1) * 10)).padEnd(40)} ${num(m.mean)}`), '```', '');
+  const curves = r.methods.filter((m) => m.curve && m.curve.length > 0);
+  if (curves.length > 0) {
+    lines.push('## Agent: mean grade by queries used', '', `| queries | ${curves.map((m) => m.title).join(' | ')} |`, `|---:|${curves.map(() => '---:').join('|')}|`);
+    const n = Math.max(...curves.map((m) => m.curve!.length));
+    for (let q = 1; q <= n; q++) lines.push(`| ${q} | ${curves.map((m) => num(m.curve![q - 1]?.mean ?? null)).join(' | ')} |`);
+    lines.push('');
+  }
   lines.push('## Per diff', '', '| diff | label | method | answer | score |', '|---|---|---|---|---:|');
   for (const i of items) lines.push(`| ${md(i.adapterId)} | ${md(i.label)} | ${i.method} | ${md(i.answer ?? i.error)} | ${i.score ?? '—'} |`);
+  const audits = items.filter((i) => i.agentSteps && i.agentSteps.length > 0);
+  if (audits.length > 0) {
+    lines.push('', '## Agent audits', '');
+    for (const i of audits) {
+      lines.push(`### ${mdLine(i.adapterId)} (${i.method}), label: ${mdLine(i.label ?? '—')}`, '', '| # | tool | prompt | base model | finetuned model | guess | grade |', '|---:|---|---|---|---|---|---:|');
+      for (const s of i.agentSteps!) lines.push(`| ${s.step} | ${s.tool} | ${md(s.prompt)} | ${md(s.baseAnswer ?? '—')} | ${md(s.finetunedAnswer)} | ${md(s.guess)} | ${s.score} |`);
+      lines.push('');
+    }
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -81,6 +97,16 @@ export function evalHtml(r: EvalResults, items: EvalItemView[], prov: EvalProven
   const drill = items
     .map((i) => `<tr><td><code>${e(i.adapterId)}</code></td><td>${e(i.label ?? '')}</td><td>${e(i.method)}</td><td class="text">${e(i.answer ?? i.error ?? '')}</td><td class="num">${i.score ?? '—'}</td></tr>`)
     .join('\n');
+  const audits = items
+    .filter((i) => i.agentSteps && i.agentSteps.length > 0)
+    .map((i) => {
+      const steps = i.agentSteps!
+        .map((s) => `<tr><td class="num">${s.step}</td><td>${e(s.tool)}</td><td class="text">${e(s.prompt)}</td><td class="text">${e(s.baseAnswer ?? '—')}</td><td class="text">${e(s.finetunedAnswer)}</td><td class="text">${e(s.guess)}</td><td class="num">${s.score}</td></tr>`)
+        .join('\n');
+      return `<details><summary><code>${e(i.adapterId)}</code> (${e(i.method)}): ${e(i.label ?? '')}</summary><table><thead><tr><th>#</th><th>tool</th><th>prompt</th><th>base model</th><th>finetuned model</th><th>guess</th><th>grade</th></tr></thead><tbody>${steps}</tbody></table></details>`;
+    })
+    .join('\n');
+  const curve = agentCurveChart(r.methods);
   const body = [
     `<h1>Evaluation ${r.run.id}</h1>`,
     `<ul class="meta">${summaryLines(r, prov).map((l) => `<li>${e(l)}</li>`).join('')}</ul>`,
@@ -90,9 +116,11 @@ export function evalHtml(r: EvalResults, items: EvalItemView[], prov: EvalProven
     meanScoreChart(r.methods),
     '<h2>Score histogram</h2>',
     histogramChart(r.methods),
+    ...(curve ? ['<h2>Agent: mean grade by queries used</h2>', curve] : []),
     '<h2>Per diff</h2>',
     '<table><thead><tr><th>diff</th><th>label</th><th>method</th><th>answer</th><th>score</th></tr></thead>',
     `<tbody>${drill}</tbody></table>`,
+    ...(audits ? ['<h2>Agent audits</h2>', audits] : []),
   ].join('\n');
   return htmlPage(`Evaluation ${r.run.id}`, body);
 }

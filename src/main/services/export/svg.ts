@@ -34,6 +34,39 @@ export function meanScoreChart(methods: EvalMethodResult[]): string {
   return parts.join('');
 }
 
+/** The agent auditor: mean grade of its guess by queries used, a line per agent method; the other methods' means as dashed level lines. */
+export function agentCurveChart(methods: EvalMethodResult[]): string {
+  const curves = methods.filter((m) => m.curve && m.curve.length > 0);
+  if (curves.length === 0) return '';
+  const levels = methods.filter((m) => !m.curve && m.mean !== null && !m.unavailable);
+  const budget = Math.max(1, ...curves.map((m) => m.curve!.length));
+  const [left, top, width, height] = [40, 10, 420, 180];
+  const x = (q: number) => left + (budget === 1 ? width / 2 : ((q - 1) / (budget - 1)) * width);
+  const y = (score: number) => top + (1 - (Math.min(5, Math.max(1, score)) - 1) / 4) * height;
+  const legendY = top + height + 40;
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${left + width + 20} ${legendY + (curves.length + levels.length) * 16 + 8}" role="img" aria-label="Agent: mean grade by queries used">`];
+  for (let s = 1; s <= 5; s++) {
+    parts.push(`<line x1="${left}" y1="${f(y(s))}" x2="${left + width}" y2="${f(y(s))}" stroke="#d8dde3"/>`);
+    parts.push(`<text x="${left - 8}" y="${f(y(s) + 4)}" font-size="11" text-anchor="end" fill="#5b6470">${s}</text>`);
+  }
+  const step = budget <= 10 ? 1 : budget <= 25 ? 5 : 10;
+  for (let q = 1; q <= budget; q++) if (q === 1 || q % step === 0) parts.push(`<text x="${f(x(q))}" y="${top + height + 16}" font-size="11" text-anchor="middle" fill="#5b6470">${q}</text>`);
+  parts.push(`<text x="${left + width / 2}" y="${top + height + 30}" font-size="11" text-anchor="middle" fill="#5b6470">queries used</text>`);
+  levels.forEach((m, i) => {
+    parts.push(`<line x1="${left}" y1="${f(y(m.mean!))}" x2="${left + width}" y2="${f(y(m.mean!))}" stroke="${COLORS[(curves.length + i) % COLORS.length]}" stroke-dasharray="4 3"/>`);
+  });
+  curves.forEach((m, i) => {
+    const points = m.curve!.map((c) => `${f(x(c.queries))},${f(y(c.mean))}`).join(' ');
+    parts.push(`<polyline points="${points}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${i > 0 ? ' stroke-dasharray="6 4"' : ''}/>`);
+  });
+  [...curves.map((m) => `${e(m.title)}: ${m.curve!.at(-1)!.mean.toFixed(2)} after ${m.curve!.length}`), ...levels.map((m) => `${e(m.title)} ${m.mean!.toFixed(2)} (dashed)`)].forEach((text, i) => {
+    parts.push(`<rect x="${left}" y="${legendY + i * 16}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`);
+    parts.push(`<text x="${left + 16}" y="${legendY + i * 16 + 9}" font-size="11">${text}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
 /** Items per score 1..5, one group of bars per score, one colour per method. */
 export function histogramChart(methods: EvalMethodResult[]): string {
   const shown = methods.filter((m) => m.graded > 0);
