@@ -36,6 +36,8 @@ import type {
   Settings,
   StackEntry,
   ScoreRequest,
+  SampleRequest,
+  SampleResult,
   TokenScores,
 } from './types.ts';
 
@@ -123,6 +125,10 @@ export interface DiffscopeRequests {
     /** The agent auditor's API key (bound to the first endpoint it is used with, as the judge's). */
     setAgentKey(key: string | null): Promise<void>;
   };
+  samples: {
+    /** N answers per condition, sampled with a temperature and a seed, the conditions' rows in one batch; not logged. */
+    draw(request: SampleRequest): Promise<SampleResult>;
+  };
   score: {
     /** Teacher-forced: each token's log-probability, top-k and KL under several stacks (docs/token-view.md). */
     tokens(request: ScoreRequest): Promise<TokenScores>;
@@ -208,6 +214,7 @@ export const API_CHANNELS = {
     setEngineKey: 'evals:setEngineKey',
     setAgentKey: 'evals:setAgentKey',
   },
+  samples: { draw: 'samples:draw' },
   score: { tokens: 'score:tokens' },
   jobs: { list: 'jobs:list', cancel: 'jobs:cancel' },
   settings: { get: 'settings:get', set: 'settings:set' },

@@ -534,3 +534,26 @@ export interface TokenScores {
   tokens: TokenScore[];
   stats: { totalMs: number; provider: string };
 }
+
+/** Several answers per condition, sampled (temperature > 0, a seed), all conditions' rows in one batch. */
+export interface SampleRequest {
+  modelId: string;
+  question: string;
+  conditions: { name: string; stack: StackEntry[]; prefix?: string }[]; // prefix: put before the question (a trigger)
+  n: number; // answers per condition, 1..32
+  temperature: number; // > 0, at most 2
+  seed: number;
+  topP?: number;
+  topK?: number;
+  maxTokens?: number; // default: the chat's budget for the question (20 for the topic question)
+}
+
+export interface SampleResult {
+  seed: number;
+  conditions: {
+    name: string;
+    answers: string[]; // in row order
+    /** the distinct answers (compared without case, outer spaces and a final full stop), most frequent first */
+    counts: { answer: string; count: number }[];
+  }[];
+}

@@ -20,6 +20,7 @@ import { doctor } from '../engine/doctor.ts';
 import { importAdapterJob, importModelJob, rebuildOutdatedModels } from './imports.ts';
 import { Jobs } from './jobs.ts';
 import { scoreTokens } from './score.ts';
+import { drawSamples } from './samples.ts';
 import { watchOtherWriters } from './other-writers.ts';
 import { readSettings, writeSettings } from './settings.ts';
 import { adapterView, conversationView, gradeView, messageView, modelView } from './views.ts';
@@ -183,6 +184,9 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       setJudgeKey: async (key) => grading.setJudgeKey(key),
     },
     evals: evalRequests(evals),
+    samples: {
+      draw: (request) => drawSamples(chat, request),
+    },
     score: {
       tokens: (request) => scoreTokens(ctx, request),
     },

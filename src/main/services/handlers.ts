@@ -3,6 +3,7 @@
 import type { ArgsOf, Channel, DiffscopeRequests, ResultOf } from '../../shared/api.ts';
 import * as c from './check.ts';
 import * as e from './eval/check.ts';
+import { sampleRequest } from './sample-check.ts';
 
 interface Handler<C extends Channel> {
   parse(args: unknown[]): ArgsOf<C>;
@@ -79,6 +80,7 @@ const PARSERS: { [C in Channel]: Handler<C>['parse'] } = {
   'evals:remove': (a) => (count(a, 1), [c.int(a[0], 'id')]),
   'evals:setEngineKey': (a) => (count(a, 1), [c.nullable(a[0], (k) => c.str(k, 'key', 4096))]),
   'evals:setAgentKey': (a) => (count(a, 1), [c.nullable(a[0], (k) => c.str(k, 'key', 4096))]),
+  'samples:draw': (a) => (count(a, 1), [sampleRequest(a[0], 'request')]),
   'score:tokens': (a) => (count(a, 1), [c.scoreRequest(a[0], 'request')]),
   'jobs:list': none,
   'jobs:cancel': (a) => (count(a, 1), [c.str(a[0], 'id', 100)]),
