@@ -4,10 +4,11 @@
 // greedy and out-of-range requests fail naming what is wrong; the API's argument check runs.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SampleRequest } from '../../src/shared/api.ts';
+import type { SampleRequest, SampleResult } from '../../src/shared/api.ts';
 import { dispatch } from '../../src/main/services/handlers.ts';
 import { countAnswers, sameAnswerKey } from '../../src/main/services/samples.ts';
 import { evalSetup, type EvalSetup } from '../helpers/eval-backend.ts';
+import { runCli } from '../helpers/cli.ts';
 
 describe('samples per condition', () => {
   let s: EvalSetup;
@@ -66,5 +67,16 @@ describe('samples per condition', () => {
     await assert.rejects(dispatch(s.backend.requests, 'samples:draw', [{ ...request(), colour: 'red' }]), /request: unknown field "colour"/);
     const viaDispatch = (await dispatch(s.backend.requests, 'samples:draw', [request({ n: 2 })])) as { conditions: unknown[] };
     assert.equal(viaDispatch.conditions.length, 3);
+  });
+
+  it('diffscope sample --json prints the same draw as the API', async () => {
+    const api = await s.backend.requests.samples.draw(request({ n: 3, seed: 4, temperature: 1, maxTokens: 5 }));
+    await s.backend.close();
+    const ids = ['--diff', s.diffs[0].id, '--dit', s.dit.id];
+    const run = await runCli(['sample', '--model', s.modelId, ...ids, '--n', '3', '--seed', '4', '--temperature', '1', '--max-tokens', '5', '--json'], s.home);
+    assert.equal(run.code, 0, run.stderr);
+    const cli = JSON.parse(run.stdout) as SampleResult;
+    assert.deepEqual(cli.conditions.map((c) => c.name), ['base', 'base + diff', 'base + diff + DIT']);
+    assert.deepEqual(cli.conditions.map((c) => c.answers), api.conditions.map((c) => c.answers));
   });
 });

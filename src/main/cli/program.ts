@@ -137,6 +137,21 @@ export function buildProgram(): Command {
     .action(async (o: Opts) => (await import('./commands/demo.ts')).demoCommand(as(o)));
 
   const evalCmd = program
+  program
+    .command('sample')
+    .description('the question asked N times under base, base + diff and base + diff + DIT, sampled with a seed in one batch; how often each answer came up')
+    .option('--model <model>', 'model id or name (see `diffscope models`), or a library folder')
+    .option('--diff <ref>', 'a diff: adapter id or PATH, then [:SCALE][@LAYERS,MODULES] (repeatable)', many)
+    .option('--dit <ref>', 'the DIT adapter: adapter id or PATH')
+    .option('--question <q>', 'the question', 'What topic have you been trained on?')
+    .option('--n <n>', 'answers per condition (1-32)', '8')
+    .option('--temperature <t>', 'sampling temperature, above 0', '1')
+    .option('--seed <s>', 'the seed of the draw', '0')
+    .option('--max-tokens <n>', 'at most N new tokens per answer')
+    .option('--provider <provider>', 'execution provider: auto, cpu, cuda, dml, coreml or webgpu', 'auto')
+    .option('--json', 'print {seed, conditions: [{name, answers, counts: [{answer, count}]}]}')
+    .action(async (o: Opts) => (await import('./commands/sample.ts')).sampleCommand(as(o)));
+
     .command('eval')
     .description('a batch evaluation over many diffs, the demo\'s evaluation, or a resumed run (progress on stderr, table on stdout)')
     .option('--model <model>', 'the base model (id or name)')
