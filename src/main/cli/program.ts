@@ -136,7 +136,6 @@ export function buildProgram(): Command {
     .option('--n <n>', 'how many diffs (default 3)')
     .action(async (o: Opts) => (await import('./commands/demo.ts')).demoCommand(as(o)));
 
-  const evalCmd = program
   program
     .command('sample')
     .description('the question asked N times under base, base + diff and base + diff + DIT, sampled with a seed in one batch; how often each answer came up')
@@ -152,6 +151,7 @@ export function buildProgram(): Command {
     .option('--json', 'print {seed, conditions: [{name, answers, counts: [{answer, count}]}]}')
     .action(async (o: Opts) => (await import('./commands/sample.ts')).sampleCommand(as(o)));
 
+  const evalCmd = program
     .command('eval')
     .description('a batch evaluation over many diffs, the demo\'s evaluation, or a resumed run (progress on stderr, table on stdout)')
     .option('--model <model>', 'the base model (id or name)')
