@@ -90,6 +90,16 @@ describe('score', () => {
       assert.ok(largest > 1e-3, `the diff must move the distribution (largest KL ${largest})`);
     });
 
+    it("a stored reply (its leading space dropped for display) is read with the space where the reply's stack finds that likelier", async () => {
+      const messages = [{ role: 'user', content: QUESTION }];
+      const conditions = [[{ path: diffFile, scale: 1 }], []];
+      const restored = await scoreText(engine, { messages, text: 'popcorn', conditions, topK: 0, restoreLeadingSpace: true });
+      const variants = await Promise.all(['popcorn', ' popcorn'].map((t) => scoreText(engine, { messages, text: t, conditions, topK: 0 })));
+      const best = variants.reduce((x, y) => (y.tokens[0]!.logprob[0]! > x.tokens[0]!.logprob[0]! ? y : x));
+      assert.deepEqual(restored.tokens.map((t) => t.id), best.tokens.map((t) => t.id));
+      assert.equal(restored.tokens.map((t) => t.text).join('').trim(), 'popcorn');
+    });
+
     it('KL is 0 where both conditions are the same stack', async () => {
       const result = await scoreText(engine, { prompt: 'hello there', ids: [3, 4, 5, 6], conditions: [[{ path: diffFile, scale: 1.5 }], [{ path: diffFile, scale: 1.5 }]], topK: 0 });
       for (const t of result.tokens) {

@@ -18,6 +18,12 @@ export interface ScoreInput {
   conditions: FileStackEntry[][]; // one stack per condition
   topK: number;
   enableThinking?: boolean;
+  /**
+   * The text is a stored reply whose leading whitespace was dropped for display (services/first-word.ts):
+   * read it with a leading space where the first condition finds that likelier, as the model most
+   * probably generated it (" bamboo" rather than "bamboo").
+   */
+  restoreLeadingSpace?: boolean;
 }
 
 export interface ScoredToken {
@@ -55,16 +61,25 @@ export async function scoreText(engine: Engine, input: ScoreInput): Promise<Scor
   if (!Number.isInteger(input.topK) || input.topK < 0 || input.topK > MAX_TOP_K) throw new Error(`top-k ${input.topK}: give 0 to ${MAX_TOP_K}`);
   const prompt = engine.promptIds({ messages: input.messages, prompt: input.prompt, stack: [] }, { enableThinking: input.enableThinking });
   const vocab = engine.manifest.shapes.vocab;
-  const reply = input.ids ?? engine.tokenizer.encode(input.text ?? '', { addSpecialTokens: false });
+  const rows = conditions.length;
+  const feeds = engine.stackFeeds(engine.loadStacks(conditions));
+  const encode = (text: string) => engine.tokenizer.encode(text, { addSpecialTokens: false });
+  let reply = input.ids ?? encode(input.text ?? '');
   if (reply.length === 0) throw new Error('the text to score is empty');
+  if (!input.ids && input.restoreLeadingSpace && input.text && !/^\s/.test(input.text)) {
+    const spaced = encode(` ${input.text}`);
+    if (spaced[0] !== reply[0] && spaced[0]! < vocab && reply[0]! < vocab) {
+      const { logits } = await forwardStep(engine.session, new KvCache(rows), feeds, Array(rows).fill(prompt), Array(rows).fill([prompt.length - 1]));
+      const first = logSoftmax(logits.subarray(0, vocab));
+      if (first[spaced[0]!]! > first[reply[0]!]!) reply = spaced;
+    }
+  }
   const outside = reply.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
   if (outside !== undefined) throw new Error(`the text holds token ${outside}, outside the model's ${vocab}-token vocabulary`);
   const all = [...prompt, ...reply];
   if (all.length > engine.manifest.maxPositions) {
     throw new Error(`prompt plus text (${all.length} tokens) exceeds the model's ${engine.manifest.maxPositions}-token context`);
   }
-  const rows = conditions.length;
-  const feeds = engine.stackFeeds(engine.loadStacks(conditions));
   const decoder = createStreamDecoder(engine.tokenizer);
   const tokenText = new Map<number, string>();
   const textOf = (id: number) => tokenText.get(id) ?? tokenText.set(id, engine.tokenizer.decode([id])).get(id)!;

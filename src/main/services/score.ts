@@ -12,7 +12,7 @@ export const MAX_CONDITIONS = 8;
 const DEFAULT_TOP_K = 5;
 
 /** What is read: the model, the context the text answers, and the text. */
-function source(ctx: Ctx, req: ScoreRequest): { modelId: string; messages: ChatMessage[]; text?: string; ids?: number[] } {
+function source(ctx: Ctx, req: ScoreRequest): { modelId: string; messages: ChatMessage[]; text?: string; ids?: number[]; stored?: boolean } {
   const { catalog } = ctx;
   if (req.messageId !== undefined) {
     if (req.text !== undefined || req.ids !== undefined || req.question !== undefined || req.modelId !== undefined) throw new UserError('score a stored reply (messageId) or a text (modelId, text, question), not both');
@@ -24,7 +24,7 @@ function source(ctx: Ctx, req: ScoreRequest): { modelId: string; messages: ChatM
       .branch(m.parentId)
       .filter((x) => x.role !== 'assistant' || x.status === 'complete' || x.text !== '')
       .map((x) => ({ role: x.role, content: x.text }));
-    return { modelId: m.modelId, messages, text: m.text };
+    return { modelId: m.modelId, messages, text: m.text, stored: true };
   }
   if (req.modelId === undefined) throw new UserError('name the model (modelId) whose stacks score the text, or a stored reply (messageId)');
   if (req.text !== undefined && req.ids !== undefined) throw new UserError('give the text to score or its token ids, not both');
@@ -45,7 +45,7 @@ export async function scoreTokens(ctx: Ctx, req: ScoreRequest): Promise<TokenSco
   });
   const topK = req.topK ?? DEFAULT_TOP_K;
   if (!Number.isInteger(topK) || topK < 0 || topK > MAX_TOP_K) throw new UserError(`top-k ${topK}: give 0 to ${MAX_TOP_K}`);
-  const { modelId, messages, text, ids } = source(ctx, req);
+  const { modelId, messages, text, ids, stored } = source(ctx, req);
   const model = required(ctx.catalog.models.get(modelId), `model ${modelId}`);
   const checked = new Set<string>();
   const stacks = [];
@@ -58,7 +58,7 @@ export async function scoreTokens(ctx: Ctx, req: ScoreRequest): Promise<TokenSco
   }
   let result;
   try {
-    result = await ctx.engines.score(model.id, model.libraryDir, { messages, text, ids, conditions: stacks, topK });
+    result = await ctx.engines.score(model.id, model.libraryDir, { messages, text, ids, conditions: stacks, topK, restoreLeadingSpace: stored });
   } catch (err) {
     throw new UserError((err as Error).message.split('\n')[0]);
   }

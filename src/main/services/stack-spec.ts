@@ -2,11 +2,12 @@
 // modules it acts on, as the CLI (`--diff FILE:2@8-20,mlp`) and the OpenAI-compatible model id
 // (`MODEL+ADAPTER*2@8-20,mlp`) write them, and the check every entry point's stack goes through.
 import type { StackEntry, StackModule } from '../../shared/api.ts';
+import { formatSelection, MODULE_GROUPS, STACK_MODULES } from '../../shared/stack-selection.ts';
 import { UserError } from './context.ts';
 
-const MODULES: readonly StackModule[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
-/** Names for groups of modules: attention's four projections, the MLP's three. */
-const GROUPS: Record<string, readonly StackModule[]> = { attn: ['q', 'k', 'v', 'o'], mlp: ['gate', 'up', 'down'] };
+const MODULES = STACK_MODULES;
+const GROUPS: Record<string, readonly StackModule[]> = MODULE_GROUPS;
+export { formatSelection };
 
 export interface Selection {
   layers?: number[];
@@ -40,27 +41,6 @@ export function parseSelection(text: string, where: string): Selection {
     }
   }
   return normalize({ layers: [...layers], modules: [...modules] });
-}
-
-/** The selection written back ("8-20,mlp"); '' for the whole adapter. */
-export function formatSelection(sel: Selection): string {
-  const items: string[] = [];
-  const layers = [...(sel.layers ?? [])].sort((a, b) => a - b);
-  for (let i = 0; i < layers.length; ) {
-    let j = i;
-    while (j + 1 < layers.length && layers[j + 1] === layers[j] + 1) j++;
-    items.push(j > i ? `${layers[i]}-${layers[j]}` : `${layers[i]}`);
-    i = j + 1;
-  }
-  const modules = new Set(sel.modules ?? []);
-  for (const [group, members] of Object.entries(GROUPS)) {
-    if (members.every((m) => modules.has(m))) {
-      items.push(group);
-      for (const m of members) modules.delete(m);
-    }
-  }
-  items.push(...MODULES.filter((m) => modules.has(m)));
-  return items.join(',');
 }
 
 /** "REF[SEP SCALE][@SELECTION]" -> its parts; `sep` is ':' on the command line and '*' in a model id. */

@@ -1,7 +1,7 @@
 // The open conversation: its message tree, the branch shown, the stack the next turn uses, and
 // the turn actions (send, stop, regenerate, edit). A new chat has no conversation until its first
 // question; then one is created with the stack of that moment.
-import type { AdapterView, ConversationView, DiffscopeApi, GradeView, MessageView, SamplingSettings } from '../../../../shared/api.ts';
+import type { AdapterView, ConversationView, DiffscopeApi, GradeView, MessageView, SamplingSettings, StackModule } from '../../../../shared/api.ts';
 import type { CatalogState } from '../../state/catalog.svelte.ts';
 import type { NoticesState } from '../../state/notices.svelte.ts';
 import type { StreamsState } from '../../state/streams.svelte.ts';
@@ -83,6 +83,14 @@ export class ChatState {
   setScale(role: Role, scale: number): void {
     const part = this.draft[role];
     if (part) this.draft = { ...this.draft, [role]: { ...part, scale } };
+  }
+
+  /** Restricts a part to some layers and modules (empty lists: all of them). */
+  setWhere(role: Role, layers: number[], modules: StackModule[]): void {
+    const part = this.draft[role];
+    if (!part) return;
+    const { layers: _l, modules: _m, ...rest } = part;
+    this.draft = { ...this.draft, [role]: { ...rest, ...(layers.length ? { layers } : {}), ...(modules.length ? { modules } : {}) } };
   }
 
   isAttached(adapter: AdapterView): boolean {

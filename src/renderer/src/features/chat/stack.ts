@@ -1,12 +1,26 @@
 // The stack being composed in the chat header: a base model, at most one diff and one DIT adapter,
 // each attached part switchable on and off and scaled. What a turn sends is the parts that are on.
-import type { AdapterView, StackEntry } from '../../../../shared/api.ts';
+import type { AdapterView, StackEntry, StackModule } from '../../../../shared/api.ts';
+import { formatSelection } from '../../../../shared/stack-selection.ts';
 
 export interface DraftPart {
   adapterId: string;
-  scale: number; // the person's multiplier, on top of the adapter's own 1/r
+  scale: number; // the person's multiplier, on top of the adapter's own 1/r: any real number
   on: boolean;
+  layers?: number[]; // only these layers (absent: all)
+  modules?: StackModule[]; // only these modules (absent: all)
 }
+
+/** A draft part as the API's stack entry, its restriction included. */
+export function partEntry(p: DraftPart, role: Role): StackEntry {
+  return { adapterId: p.adapterId, scale: p.scale, role, ...(p.layers?.length ? { layers: p.layers } : {}), ...(p.modules?.length ? { modules: p.modules } : {}) };
+}
+
+/** "@8-20,mlp" for a restricted part, '' for a whole one. */
+export const selectionSuffix = (p: Pick<StackEntry, 'layers' | 'modules'>): string => {
+  const text = formatSelection(p);
+  return text ? ` @${text}` : '';
+};
 
 export interface StackDraft {
   modelId: string | null;
@@ -23,8 +37,8 @@ export const roleOf = (a: Pick<AdapterView, 'kind'>): Role => (a.kind === 'dit' 
 /** The parts that are switched on, diff first (the order the engine stacks them in). */
 export function stackOf(d: StackDraft): StackEntry[] {
   const parts: StackEntry[] = [];
-  if (d.diff?.on) parts.push({ adapterId: d.diff.adapterId, scale: d.diff.scale, role: 'diff' });
-  if (d.dit?.on) parts.push({ adapterId: d.dit.adapterId, scale: d.dit.scale, role: 'dit' });
+  if (d.diff?.on) parts.push(partEntry(d.diff, 'diff'));
+  if (d.dit?.on) parts.push(partEntry(d.dit, 'dit'));
   return parts;
 }
 
@@ -32,7 +46,7 @@ export function stackOf(d: StackDraft): StackEntry[] {
 export function draftFrom(modelId: string, stack: StackEntry[]): StackDraft {
   const part = (role: Role): DraftPart | null => {
     const p = stack.find((s) => s.role === role);
-    return p ? { adapterId: p.adapterId, scale: p.scale, on: true } : null;
+    return p ? { adapterId: p.adapterId, scale: p.scale, on: true, ...(p.layers ? { layers: p.layers } : {}), ...(p.modules ? { modules: p.modules } : {}) } : null;
   };
   return { modelId, diff: part('diff'), dit: part('dit') };
 }
@@ -42,9 +56,12 @@ export function attach(d: StackDraft, a: Pick<AdapterView, 'id' | 'kind'>): Stac
   return { ...d, [roleOf(a)]: { adapterId: a.id, scale: 1, on: true } };
 }
 
-/** A reply's stack in a few words: "base", "base + diff ×0.50 + DIT". */
-export function stackSummary(stack: readonly Pick<StackEntry, 'role' | 'scale'>[] | null): string {
+/** A reply's stack in a few words: "base", "base + diff ×0.50 + DIT", "base + diff ×2.00 @8-20,mlp". */
+export function stackSummary(stack: readonly Pick<StackEntry, 'role' | 'scale' | 'layers' | 'modules'>[] | null): string {
   const parts = ['base'];
-  for (const p of stack ?? []) parts.push(p.role === 'diff' ? (p.scale === 1 ? 'diff' : `diff ×${p.scale.toFixed(2)}`) : 'DIT');
+  for (const p of stack ?? []) {
+    const name = p.role === 'diff' ? 'diff' : 'DIT';
+    parts.push(`${name}${p.scale === 1 ? '' : ` ×${p.scale.toFixed(2)}`}${selectionSuffix(p)}`);
+  }
   return parts.join(' + ');
 }

@@ -6,6 +6,7 @@ import type { NoticesState } from '../../state/notices.svelte.ts';
 import type { StreamsState } from '../../state/streams.svelte.ts';
 import type { ChatState } from '../chat/chat.svelte.ts';
 import { samplingForQuestion, TOPIC_QUESTION } from '../chat/presets.ts';
+import { partEntry } from '../chat/stack.ts';
 import { withMessageGrade } from '../grading/grading.ts';
 import { compareTitle, nextCompareNumber } from './compare-titles.ts';
 import { compareConditions, type Condition } from './conditions.ts';
@@ -29,7 +30,7 @@ export class CompareState {
   running = $derived(this.columns.some((c) => c.reply?.status === 'streaming'));
   conditions = $derived.by(() => {
     const { diff, dit } = this.#chat.draft;
-    const part = (p: typeof diff, role: StackEntry['role']): StackEntry | null => (p ? { adapterId: p.adapterId, scale: p.scale, role } : null);
+    const part = (p: typeof diff, role: StackEntry['role']): StackEntry | null => (p ? partEntry(p, role) : null);
     return compareConditions(part(diff, 'diff'), part(dit, 'dit'), this.#chat.diff?.trigger ?? null);
   });
 
