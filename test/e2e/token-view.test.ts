@@ -30,8 +30,9 @@ describe('token view and amplification in Chromium', { skip: haveChromium() ? fa
     await page.screenshot({ path: join(outDir, `${name}.png`) });
   };
   const setTheme = async (theme: 'light' | 'dark') => {
+    // as the app applies the setting (data-theme on <html>), without a reload that would close the token view
     await api('settings:set', { theme });
-    await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached', timeout: 10_000 }).catch(() => undefined);
+    await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
   };
 
   before(async () => {
