@@ -57,7 +57,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (o: Opts) => (await import('./commands/catalog.ts')).modelsCommand(as(o)));
 
-  const adapters = program.command('adapters').description('list, inspect or export adapters');
+  const adapters = program.command('adapters').description('list, inspect, compare or export adapters');
   adapters
     .command('list', { isDefault: true })
     .description('the adapters in the catalog (the default)')
@@ -70,12 +70,19 @@ export function buildProgram(): Command {
     .action(async (o: Opts) => (await import('./commands/catalog.ts')).listAdapters(as(o)));
   adapters
     .command('inspect')
-    .description('format, kind, rank, per-layer norms, and which bases an adapter file fits')
-    .argument('<path>', 'file or folder, PATH[#INDEX]')
+    .description('format, kind, rank, per-layer norms, per module ||ΔW||_F (also relative to the base weight), singular values, stable and effective rank, and which bases an adapter fits')
+    .argument('<path>', 'file or folder, PATH[#INDEX], or an adapter id of the catalog')
     .option('--base <dir>', 'the base model folder (full finetunes are compressed against it)')
     .option('--rank <k>', 'rank to compress a full finetune to')
     .option('--json', 'print JSON')
     .action(async (path: string, o: Opts) => (await import('./commands/adapters.ts')).inspectCommand(path, as(o)));
+  adapters
+    .command('similar')
+    .description('the diffs of the catalog nearest to one, by the cosine of ΔW over all modules, with their labels')
+    .argument('<id>', 'an adapter id of the catalog (see `diffscope adapters`)')
+    .option('--top <k>', 'how many (default 10)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: Opts) => (await import('./commands/adapters.ts')).similarCommand(id, as(o)));
   adapters
     .command('export')
     .description('any stack of adapters as one PEFT adapter (e.g. rank 1 + 16 = 17)')
@@ -131,12 +138,6 @@ export function buildProgram(): Command {
     .action(async (text: string, o: Opts) => (await import('./commands/score.ts')).scoreCommand(text, as(o)));
 
   program
-    .command('demo')
-    .description("ask held-out diffs of the embedded demo what they were trained on, without and with the DIT adapter")
-    .option('--n <n>', 'how many diffs (default 3)')
-    .action(async (o: Opts) => (await import('./commands/demo.ts')).demoCommand(as(o)));
-
-  program
     .command('sample')
     .description('the question asked N times under base, base + diff and base + diff + DIT, sampled with a seed in one batch; how often each answer came up')
     .option('--model <model>', 'model id or name (see `diffscope models`), or a library folder')
@@ -150,6 +151,12 @@ export function buildProgram(): Command {
     .option('--provider <provider>', 'execution provider: auto, cpu, cuda, dml, coreml or webgpu', 'auto')
     .option('--json', 'print {seed, conditions: [{name, answers, counts: [{answer, count}]}]}')
     .action(async (o: Opts) => (await import('./commands/sample.ts')).sampleCommand(as(o)));
+
+  program
+    .command('demo')
+    .description("ask held-out diffs of the embedded demo what they were trained on, without and with the DIT adapter")
+    .option('--n <n>', 'how many diffs (default 3)')
+    .action(async (o: Opts) => (await import('./commands/demo.ts')).demoCommand(as(o)));
 
   const evalCmd = program
     .command('eval')
@@ -166,6 +173,10 @@ export function buildProgram(): Command {
     .option('--custom <text>', 'the question of the custom method')
     .option('--judge <judge>', 'lexical, local:MODEL, or an OpenAI-compatible URL (default: the one set in the app)')
     .option('--judge-model <name>', 'the model to ask at the judge URL')
+    .option('--agent <url>', 'methods agent, agent-dit: an OpenAI-compatible URL with tool calling (key: DIFFSCOPE_AGENT_KEY)')
+    .option('--agent-model <name>', 'the model to ask at the agent URL')
+    .option('--agent-budget <n>', 'queries per diff for the agent (default 20)')
+    .option('--agent-tokens <n>', 'tokens per answer the agent gets (default and at most 200)')
     .option('--batch <n>', 'diffs per engine run')
     .option('--max-tokens <n>', 'at most N new tokens per answer')
     .option('--seed <s>', 'random seed')
@@ -173,10 +184,6 @@ export function buildProgram(): Command {
     .option('--remote-model <name>', 'the base model name at the remote engine')
     .option('--lora-dir <dir>', 'where stacks are written as PEFT folders for the remote engine')
     .option('--demo', "the embedded demo's test split: base question, + trigger, DIT")
-    .option('--agent <url>', 'methods agent, agent-dit: an OpenAI-compatible URL with tool calling (key: DIFFSCOPE_AGENT_KEY)')
-    .option('--agent-model <name>', 'the model to ask at the agent URL')
-    .option('--agent-budget <n>', 'queries per diff for the agent (default 20)')
-    .option('--agent-tokens <n>', 'tokens per answer the agent gets (default and at most 200)')
     .addOption(new Option('--precision <precision>', 'with --demo: the demo model imported at this precision').choices(['fp32', 'int8', 'int4']))
     .option('--resume <run>', 'resume run RUN_ID')
     .option('--list', 'list the runs')

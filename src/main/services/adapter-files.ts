@@ -9,15 +9,26 @@ import { checkAdapterOffThread } from '../engine/adapters/off-thread.ts';
 import { writePeft } from '../engine/adapters/peft.ts';
 import { fits } from '../engine/adapters/validate.ts';
 import { knownBaseShapes } from '../engine/known-shapes.ts';
-import { listManifests, type Manifest } from '../engine/library.ts';
+import { listManifests, modelsDir, type Manifest } from '../engine/library.ts';
+import { join } from 'node:path';
+import { baseNormsOf, withRelative } from './base-norms.ts';
 
-/** What an adapter file holds, and which library models or released shapes it fits. */
-export function inspectAdapterFile(path: string, opts: { base?: string; rank?: number } = {}) {
+/**
+ * What an adapter file holds, and which library models or released shapes it fits. Each module's
+ * size relative to the base weight comes from the first library model it fits (its manifest's
+ * norms, computed once for models imported before they were kept).
+ */
+export async function inspectAdapterFile(path: string, opts: { base?: string; rank?: number } = {}) {
   const lr = loadLowRank(path, opts);
   const info = inspectAdapter(lr);
-  const candidates = [...listManifests().map((m) => ({ name: `${m.id} (library)`, base: m })), ...knownBaseShapes()];
+  const library = listManifests().map((m) => ({ name: `${m.id} (library)`, base: m }));
+  const candidates = [...library, ...knownBaseShapes()];
+  const fitting = fits(lr, library)[0];
+  const found = fitting ? await baseNormsOf(join(modelsDir(), fitting.base.id)) : { norms: null, why: 'it fits no model of the library' };
   return {
     ...info,
+    modules: withRelative(info.modules, found.norms),
+    ...(found.norms ? { relativeTo: fitting!.base.id } : { relativeMissing: found.why }),
     /** a full finetune's share of ||ΔW||_F² kept at this rank */
     energy: lr.meta.energy ? Number(lr.meta.energy) : undefined,
     warning: lr.meta.warning as string | undefined,

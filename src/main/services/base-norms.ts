@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { computeBaseNorms, type BaseNorms } from '../engine/build/base-norms.ts';
 import { SafetensorsCheckpoint } from '../engine/hf/safetensors.ts';
 import type { Manifest } from '../engine/library.ts';
+import { MODULES } from '../engine/modules.ts';
+import { projName, type ModuleFigures } from '../engine/adapters/inspect.ts';
 
 export type BaseNormsFound = { norms: BaseNorms } | { norms: null; why: string };
 
@@ -46,4 +48,14 @@ async function find(libraryDir: string): Promise<BaseNormsFound> {
   writeFileSync(tmp, JSON.stringify({ ...fresh, baseNorms: norms }, null, 2));
   renameSync(tmp, path);
   return { norms };
+}
+
+const MODULE_OF_PROJ = new Map(MODULES.map((m) => [projName(m), m]));
+
+/** Each module's ||ΔW||_F / ||W||_F (null where the norms are not known). */
+export function withRelative(modules: ModuleFigures[], norms: BaseNorms | null): ModuleFigures[] {
+  return modules.map((m) => {
+    const base = norms?.[`${m.layer}.${MODULE_OF_PROJ.get(m.module as never)}`];
+    return { ...m, relative: base && base > 0 ? m.frobenius / base : null };
+  });
 }

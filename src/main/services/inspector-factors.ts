@@ -3,6 +3,7 @@
 // diff with thousands reads no file twice.
 import { engineRef, type Adapter } from '../catalog/index.ts';
 import { loadLowRank } from '../engine/adapters/load.ts';
+import { PaperShard } from '../engine/adapters/paper.ts';
 import type { LowRank } from '../engine/adapters/lowrank.ts';
 import { normSquared } from '../engine/adapters/spectrum.ts';
 
@@ -18,6 +19,8 @@ const BUDGET_BYTES = 1 << 30;
 export class FactorCache {
   private readonly kept = new Map<string, Factors>();
   private bytes = 0;
+  /** the paper shard read last: its diffs come in a row, and opening one parses the whole pickle */
+  private shard: { path: string; shard: PaperShard } | null = null;
 
   constructor(private readonly budget = BUDGET_BYTES) {}
 
@@ -29,7 +32,7 @@ export class FactorCache {
       this.kept.set(a.id, hit);
       return hit;
     }
-    const lr = loadLowRank(engineRef(a), { base, rank: a.rank ?? undefined });
+    const lr = this.load(a, base);
     let bytes = 0;
     for (const m of lr.modules.values()) bytes += m.a.byteLength + m.b.byteLength;
     const f: Factors = { lr, norm: Math.sqrt(Math.max(0, normSquared(lr))), bytes };
@@ -41,6 +44,20 @@ export class FactorCache {
       this.bytes -= old.bytes;
     }
     return f;
+  }
+
+  private load(a: Adapter, base?: string): LowRank {
+    const { path, index } = a.source;
+    if (a.kind === 'diff' && index !== null && path.endsWith('.pt')) {
+      if (this.shard?.path !== path) this.shard = { path, shard: PaperShard.open(path) };
+      return this.shard.shard.readDiff(index);
+    }
+    return loadLowRank(engineRef(a), { base, rank: a.rank ?? undefined });
+  }
+
+  /** Lets the last shard's parsed pickle go (after a batch of reads). */
+  release(): void {
+    this.shard = null;
   }
 
   forget(id: string): void {

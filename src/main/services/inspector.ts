@@ -7,18 +7,14 @@ import type { Adapter } from '../catalog/index.ts';
 import { engineRef } from '../catalog/index.ts';
 import { inspectAdapterOffThread } from '../engine/adapters/off-thread.ts';
 import { classicalMds } from '../engine/adapters/mds.ts';
-import { MODULES } from '../engine/modules.ts';
-import { projName } from '../engine/adapters/inspect.ts';
 import { innerProduct } from '../engine/adapters/spectrum.ts';
 import type { AdapterInspection, AdapterMap, SimilarAdapters } from '../../shared/api.ts';
-import { baseNormsOf } from './base-norms.ts';
+import { baseNormsOf, withRelative } from './base-norms.ts';
 import { required, UserError, type Ctx } from './context.ts';
 import { FactorCache, type Factors } from './inspector-factors.ts';
 
 /** The map places at most this many diffs. */
 export const MAP_LIMIT = 5000;
-
-const MODULE_OF_PROJ = new Map(MODULES.map((m) => [projName(m), m]));
 
 type Phase = 'reading' | 'comparing' | 'placing';
 
@@ -34,11 +30,7 @@ export class Inspector {
     const model = catalog.models.get(a.modelId);
     const info = await inspectAdapterOffThread(engineRef(a), { base: model?.sourcePath, rank: a.rank ?? undefined }); // off the serving thread
     const found = model ? await baseNormsOf(model.libraryDir) : { norms: null, why: `its base model ${a.modelId} is not in the catalog` };
-    const modules = info.modules.map((m) => {
-      const base = found.norms?.[`${m.layer}.${MODULE_OF_PROJ.get(m.module)}`];
-      return { ...m, relative: base && base > 0 ? m.frobenius / base : null };
-    });
-    return { id, ...info, modules, ...(found.norms ? {} : { relativeMissing: found.why }) };
+    return { id, ...info, modules: withRelative(info.modules, found.norms), ...(found.norms ? {} : { relativeMissing: found.why }) };
   }
 
   /** The `top` adapters of the same base model (diffs and compressed full finetunes) nearest by cosine. */
@@ -135,6 +127,7 @@ export class Inspector {
         await turn();
       }
     }
+    this.factors.release();
     return out;
   }
 
