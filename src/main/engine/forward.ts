@@ -1,20 +1,19 @@
 // One forward step over a batch: feeds tokens, LoRA stacks and the KV cache, returns logits at
-// the requested positions and keeps the new cache. Rows may hold different numbers of valid
-// tokens; the cache is right-padded and GroupQueryAttention reads each row's length from seqlens_k.
+// the requested positions and appends the step's keys and values to the cache. Rows may hold
+// different numbers of valid tokens; the cache is right-padded and the attention masks say which
+// positions each row's queries see.
 import * as ort from 'onnxruntime-node';
-import { KV_INPUT, KV_OUTPUT } from './build/decoder.ts';
+import { KV_INPUT, KV_OUTPUT, MASK_INPUT, slidingLayer } from './build/decoder.ts';
 import type { ModelSession } from './session.ts';
 import type { StackFeeds } from './stack.ts';
 
 type KvArray = Float32Array | Uint16Array;
 
 /**
- * The KV cache of a batch, in buffers [batch, kv_heads, capacity, head_dim] per layer that are
- * both GroupQueryAttention's past and its present: the same memory goes in and comes out, so the
- * kernel appends each step's keys in place (row r at position lengths[r]) instead of building a
- * new present from past + new. onnxruntime-node still copies every fetched output into a new
- * buffer, so a step costs a copy of the capacity: capacity starts a little above what the first
- * step needs and doubles when full, keeping that copy within twice the cached length.
+ * The KV cache of a batch: per layer, buffers [batch, kv_heads, capacity, head_dim] that the graph
+ * reads as they are (fed, not copied) and this class appends each step's keys and values to.
+ * Capacity starts a little above what the first step needs and doubles when full; positions past
+ * a row's length are masked out, so a step reads at most twice what is cached.
  */
 export class KvCache {
   /** valid tokens per row */
@@ -28,6 +27,21 @@ export class KvCache {
 
   get allocated(): number {
     return this.capacity;
+  }
+
+  /** Writes a step's keys or values ([batch, seq, kv_heads * head_dim]) after each row's cached ones. */
+  append(session: ModelSession, index: number, step: KvArray, seq: number, counts: number[]): void {
+    const { kvHeads, headDim } = session.manifest.shapes;
+    const buffer = this.buffers[index];
+    for (let r = 0; r < this.batch; r++) {
+      for (let i = 0; i < counts[r]; i++) {
+        const from = (r * seq + i) * kvHeads * headDim;
+        for (let h = 0; h < kvHeads; h++) {
+          const to = ((r * kvHeads + h) * this.capacity + this.lengths[r] + i) * headDim;
+          buffer.set(step.subarray(from + h * headDim, from + (h + 1) * headDim), to);
+        }
+      }
+    }
   }
 
   /** Buffers for at least `needed` positions per row, of the session's layout. */
@@ -52,6 +66,28 @@ export class KvCache {
     this.capacity = capacity;
     return fresh;
   }
+}
+
+/** Added to attention scores: 0 where a query may look, -inf where it may not. */
+const BLOCKED = -Infinity;
+
+/**
+ * [batch, 1, 1, seq, capacity + seq]: row r's query i (at position lengths[r] + i) sees cached
+ * positions below lengths[r] and new tokens up to itself, within `window` positions when set.
+ */
+function attentionMask(lengths: number[], seq: number, capacity: number, window: number | null): Float32Array {
+  const total = capacity + seq;
+  const mask = new Float32Array(lengths.length * seq * total).fill(BLOCKED);
+  for (let r = 0; r < lengths.length; r++) {
+    for (let i = 0; i < seq; i++) {
+      const row = mask.subarray((r * seq + i) * total, (r * seq + i + 1) * total);
+      const position = lengths[r] + i;
+      const first = window === null ? 0 : Math.max(0, position - window + 1); // oldest position seen
+      for (let j = Math.min(first, lengths[r]); j < lengths[r]; j++) row[j] = 0;
+      for (let j = Math.max(0, first - lengths[r]); j <= i; j++) row[capacity + j] = 0;
+    }
+  }
+  return mask;
 }
 
 export interface StepResult {
@@ -96,37 +132,45 @@ export async function forwardStep(
   if (hasPast && seq > 1 && batch > 1) throw new Error('forwardStep: with a cache, rows advance one token at a time when batch > 1');
 
   const ids = new BigInt64Array(batch * seq); // right-padded with token 0 (never attended)
-  const seqlens = new Int32Array(batch);
+  const positionIds = new BigInt64Array(batch * seq);
   const logitsPositions = new BigInt64Array(batch * P);
   let total = 0;
   for (let r = 0; r < batch; r++) {
     tokens[r].forEach((t, i) => (ids[r * seq + i] = BigInt(t)));
-    seqlens[r] = cache.lengths[r] + tokens[r].length - 1;
+    for (let i = 0; i < seq; i++) positionIds[r * seq + i] = BigInt(cache.lengths[r] + Math.min(i, tokens[r].length - 1));
     total = Math.max(total, cache.lengths[r] + tokens[r].length);
     positions[r].forEach((p, i) => (logitsPositions[r * P + i] = BigInt(p)));
   }
 
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', ids, [batch, seq]),
-    seqlens_k: new ort.Tensor('int32', seqlens, [batch]),
-    total_sequence_length: new ort.Tensor('int32', Int32Array.of(total), []),
-    logits_positions: new ort.Tensor('int64', logitsPositions, [batch, P]),
-  };
-  for (const [name, f] of stacks.feeds) feeds[name] = new ort.Tensor('float32', f.data, f.dims);
   const { layers, kvHeads, headDim } = session.manifest.shapes;
   const buffers = cache.reserve(session, total);
+  const capacity = cache.allocated;
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', ids, [batch, seq]),
+    position_ids: new ort.Tensor('int64', positionIds, [batch, seq]),
+    logits_positions: new ort.Tensor('int64', logitsPositions, [batch, P]),
+  };
+  const { config } = session.manifest;
+  const maskDims = [batch, 1, 1, seq, capacity + seq];
+  feeds[MASK_INPUT.full] = new ort.Tensor('float32', attentionMask(cache.lengths, seq, capacity, null), maskDims);
+  if (config.layerTypes.some((_, l) => slidingLayer(config, l))) {
+    feeds[MASK_INPUT.sliding] = new ort.Tensor('float32', attentionMask(cache.lengths, seq, capacity, config.slidingWindow), maskDims);
+  }
+  for (const [name, f] of stacks.feeds) feeds[name] = new ort.Tensor('float32', f.data, f.dims);
   const kvType = session.manifest.precision === 'fp16' ? 'float16' : 'float32';
-  const kvDims = [batch, kvHeads, cache.allocated, headDim];
-  const fetches: Record<string, ort.Tensor | null> = { [want === 'logits' ? 'logits' : 'greedy_tokens']: null };
+  const kvDims = [batch, kvHeads, capacity, headDim];
+  const fetches: string[] = [want === 'logits' ? 'logits' : 'greedy_tokens'];
   for (let l = 0; l < layers; l++) {
     for (const [k, kind] of (['key', 'value'] as const).entries()) {
-      // one tensor over the layer's buffer, fed as past and bound as present: shared in place
-      const kv = new ort.Tensor(kvType, buffers[l * 2 + k], kvDims);
-      feeds[KV_INPUT(l, kind)] = kv;
-      fetches[KV_OUTPUT(l, kind)] = kv;
+      feeds[KV_INPUT(l, kind)] = new ort.Tensor(kvType, buffers[l * 2 + k], kvDims);
+      fetches.push(KV_OUTPUT(l, kind));
     }
   }
   const out = await session.run(feeds, fetches);
+  const counts = tokens.map((t) => t.length);
+  for (let l = 0; l < layers; l++) {
+    for (const [k, kind] of (['key', 'value'] as const).entries()) cache.append(session, l * 2 + k, out[KV_OUTPUT(l, kind)].data as KvArray, seq, counts);
+  }
   for (let r = 0; r < batch; r++) cache.lengths[r] += tokens[r].length;
   return {
     logits: want === 'logits' ? (out.logits.data as Float32Array) : null,

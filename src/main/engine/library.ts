@@ -8,7 +8,7 @@ import type { PrecisionId } from './build/precision.ts';
 import type { ModuleName } from './modules.ts';
 
 /** Bumped whenever the graph's inputs, outputs or semantics change; older folders are re-imported. */
-export const BUILDER_VERSION = 3;
+export const BUILDER_VERSION = 4;
 
 export interface Manifest {
   formatVersion: 1;

@@ -4,11 +4,16 @@
 //
 // Graph inputs                                   Graph outputs
 //   input_ids            int64 [batch, seq]        logits              float32 [batch, positions, vocab]
-//   seqlens_k            int32 [batch]  (total-1)  present.N.key/value [batch, kv_heads, total, head_dim]
-//   total_sequence_length int32 []
-//   logits_positions     int64 [batch, positions]         greedy_tokens       int64 [batch, positions]
-//   past_key_values.N.key/value [batch, kv_heads, past, head_dim]
+//   position_ids         int64 [batch, seq]        greedy_tokens       int64 [batch, positions]
+//   attention_bias       float32 [batch, 1, 1, seq, past + seq]   (0 attends, -inf does not)
+//   attention_bias_local the same for sliding-window layers (only where the model has them)
+//   logits_positions     int64 [batch, positions]  new_key.N/new_value.N [batch, seq, kv_heads*head_dim]
+//   past_key_values.N.key/value [batch, kv_heads, past, head_dim]   (the cache, capacity included)
 //   lora.N.M.a float32 [batch, in, rank]   lora.N.M.b float32 [batch, rank, out]   (rank may be 0)
+//
+// The cache is read, never written, by the graph: each step returns only its new keys and values
+// (after RoPE) and the caller appends them. onnxruntime-node copies every fetched output, so a
+// cache that went out as an output would be copied whole at every step.
 import type { ModelConfig } from '../hf/config.ts';
 import { HF_MODULE_PATH, MODULES, loraInputNames, moduleShape, type ModuleName } from '../modules.ts';
 import type { ArchSpec } from './arch.ts';
@@ -36,22 +41,58 @@ export interface DecoderBuild {
 }
 
 export const KV_INPUT = (layer: number, kind: 'key' | 'value') => `past_key_values.${layer}.${kind}`;
-export const KV_OUTPUT = (layer: number, kind: 'key' | 'value') => `present.${layer}.${kind}`;
+export const KV_OUTPUT = (layer: number, kind: 'key' | 'value') => `new_${kind}.${layer}`;
+/** Additive attention masks: full layers, and sliding-window layers where the model has them. */
+export const MASK_INPUT = { full: 'attention_bias', sliding: 'attention_bias_local' } as const;
+
+/** Whether layer `layer` attends through a sliding window (and so reads the local mask). */
+export function slidingLayer(config: ModelConfig, layer: number): boolean {
+  return config.layerTypes[layer] === 'sliding' && config.slidingWindow !== null;
+}
 
 class DecoderBuilder {
   readonly g = new Graph();
   private readonly c: ModelConfig;
   private readonly ropeTables = new Map<string, { cos: string; sin: string }>();
-  private readonly seqlensK: string;
-  private readonly totalLength: string;
+  /** Per mask kind: the mask in the activation type, and the shapes attention reshapes scores by. */
+  private readonly masks = new Map<'full' | 'sliding', string>();
+  private pastLength = '';
+  private scoreShapes = { grouped: '', flat: '' };
 
   constructor(private readonly b: DecoderBuild) {
     this.c = b.config;
     const { g } = this;
     g.input('input_ids', DataType.INT64, ['batch', 'sequence']);
-    this.seqlensK = g.input('seqlens_k', DataType.INT32, ['batch']);
-    this.totalLength = g.input('total_sequence_length', DataType.INT32, []);
+    g.input('position_ids', DataType.INT64, ['batch', 'sequence']);
     g.input('logits_positions', DataType.INT64, ['batch', 'positions']);
+  }
+
+  /** The mask of a layer's kind, declared on first use. */
+  private mask(layer: number): string {
+    const kind = slidingLayer(this.c, layer) ? 'sliding' : 'full';
+    let mask = this.masks.get(kind);
+    if (!mask) {
+      const name = this.g.input(MASK_INPUT[kind], DataType.FLOAT, ['batch', 1, 1, 'sequence', 'total_sequence']);
+      mask = this.activation(name, `/model/${MASK_INPUT[kind]}`);
+      this.masks.set(kind, mask);
+    }
+    return mask;
+  }
+
+  /**
+   * Shapes shared by every layer's attention, from the inputs: the cached length (past keys'
+   * capacity) and the reshapes of scores between [b, kv, G*s, T] and [b, kv, G, s, T].
+   */
+  private attentionShapes(pastKey: string, mask: string): void {
+    if (this.pastLength) return;
+    const { g, c } = this;
+    const group = c.numHeads / c.numKvHeads;
+    this.pastLength = g.op('Shape', '/model/attn/past_length', [pastKey], { start: 2, end: 3 });
+    const total = g.op('Shape', '/model/attn/total_length', [mask], { start: 4, end: 5 });
+    this.scoreShapes = {
+      grouped: g.op('Concat', '/model/attn/grouped_shape', [g.int64s([0, 0, group, -1]), total], { axis: 0 }),
+      flat: g.op('Concat', '/model/attn/flat_shape', [g.int64s([0, 0, -1]), total], { axis: 0 }),
+    };
   }
 
   private read(name: string): Float32Array {
@@ -142,13 +183,19 @@ class DecoderBuilder {
   }
 
   /**
-   *   x ─┬─ q_proj ─(q_norm)─┐
-   *      ├─ k_proj ─(k_norm)─┼─ GroupQueryAttention (RoPE, KV cache) ── o_proj ── out
-   *      └─ v_proj ──────────┘        ↑ past_key_values.N.*   ↓ present.N.*
+   *   x ─┬─ q_proj ─(q_norm)─ RoPE ─┐
+   *      ├─ k_proj ─(k_norm)─ RoPE ─┼─ softmax(q·[past k | k] + mask)·[past v | v] ── o_proj ── out
+   *      └─ v_proj ─────────────────┘        ↑ past_key_values.N.*   ↓ new_key.N, new_value.N
+   *
+   * Heads are grouped by the key/value head they share (G = heads / kv_heads): q becomes
+   * [b, kv, G*s, hd], so each score matrix is one GEMM against the cache as it lies, read once.
    */
   private attention(x: string, layer: number): string {
     const { g, c } = this;
     const { arch } = this.b;
+    const path = `/model/layers.${layer}/attn`;
+    const group = c.numHeads / c.numKvHeads;
+    const hd = c.headDim;
     let q = this.linear(x, layer, 'q'); // [b, s, heads*hd]
     let k = this.linear(x, layer, 'k'); // [b, s, kv_heads*hd]
     const v = this.linear(x, layer, 'v');
@@ -156,29 +203,50 @@ class DecoderBuilder {
       q = this.headNorm(q, layer, 'q');
       k = this.headNorm(k, layer, 'k');
     }
-    const kvDims = ['batch', c.numKvHeads, 'past_sequence', c.headDim];
-    const pastK = g.input(KV_INPUT(layer, 'key'), this.b.precision.floatType, kvDims);
-    const pastV = g.input(KV_INPUT(layer, 'value'), this.b.precision.floatType, kvDims);
-    const presentDims = ['batch', c.numKvHeads, 'total_sequence', c.headDim];
-    g.output(KV_OUTPUT(layer, 'key'), this.b.precision.floatType, presentDims);
-    g.output(KV_OUTPUT(layer, 'value'), this.b.precision.floatType, presentDims);
     const { cos, sin } = this.rope(layer);
-    const attrs: Record<string, AttrValue> = {
-      num_heads: c.numHeads,
-      kv_num_heads: c.numKvHeads,
-      do_rotary: 1,
-      rotary_interleaved: 0,
-      scale: { float: arch.attentionScale(c) },
-    };
-    if (c.layerTypes[layer] === 'sliding' && c.slidingWindow) attrs.local_window_size = c.slidingWindow;
-    if (c.attnLogitSoftcap) attrs.softcap = { float: c.attnLogitSoftcap };
-    const [attn] = g.ms(
-      'GroupQueryAttention',
-      `/model/layers.${layer}/attn`,
-      [q, k, v, pastK, pastV, this.seqlensK, this.totalLength, cos, sin],
-      attrs,
-      [`/model/layers.${layer}/attn/output`, KV_OUTPUT(layer, 'key'), KV_OUTPUT(layer, 'value')],
-    );
+    const rotary = (t: string, heads: number, which: string) =>
+      g.ms('RotaryEmbedding', `${path}/${which}_rotary`, [t, 'position_ids', cos, sin], { interleaved: 0, num_heads: heads })[0];
+    q = rotary(q, c.numHeads, 'q');
+    k = rotary(k, c.numKvHeads, 'k');
+    const floatType = this.b.precision.floatType;
+    g.node('Identity', `${path}/new_key`, [k], {}, { outputs: [KV_OUTPUT(layer, 'key')] });
+    g.node('Identity', `${path}/new_value`, [v], {}, { outputs: [KV_OUTPUT(layer, 'value')] });
+    g.output(KV_OUTPUT(layer, 'key'), floatType, ['batch', 'sequence', c.numKvHeads * hd]);
+    g.output(KV_OUTPUT(layer, 'value'), floatType, ['batch', 'sequence', c.numKvHeads * hd]);
+    const kvDims = ['batch', c.numKvHeads, 'past_sequence', hd];
+    const pastK = g.input(KV_INPUT(layer, 'key'), floatType, kvDims);
+    const pastV = g.input(KV_INPUT(layer, 'value'), floatType, kvDims);
+    const mask = this.mask(layer);
+    this.attentionShapes(pastK, mask);
+
+    // q [b, s, kv*G*hd] -> [b, kv, G, s, hd] -> [b, kv, G*s, hd]; new k, v [b, s, kv*hd] -> [b, kv, s, hd]
+    const q5 = g.op('Reshape', `${path}/q_groups`, [q, g.int64s([0, 0, c.numKvHeads, group, hd])]);
+    const qg = g.op('Reshape', `${path}/q_rows`, [g.op('Transpose', `${path}/q_groups`, [q5], { perm: [0, 2, 3, 1, 4] }), g.int64s([0, 0, -1, hd])]);
+    const heads = (t: string, which: string) =>
+      g.op('Transpose', `${path}/${which}_heads`, [g.op('Reshape', `${path}/${which}_heads`, [t, g.int64s([0, 0, c.numKvHeads, hd])])], { perm: [0, 2, 1, 3] });
+    const kNew = heads(k, 'k');
+    const vNew = heads(v, 'v');
+
+    const scale = { float: arch.attentionScale(c) };
+    const pastScores = g.ms('FusedMatMul', `${path}/past_scores`, [qg, pastK], { transB: 1, alpha: scale })[0]; // [b, kv, G*s, past]
+    const newScores = g.ms('FusedMatMul', `${path}/new_scores`, [qg, kNew], { transB: 1, alpha: scale })[0]; // [b, kv, G*s, s]
+    let scores = g.op('Concat', `${path}/scores`, [pastScores, newScores], { axis: -1 });
+    if (c.attnLogitSoftcap) {
+      const cap = this.dense(`${path}/softcap.value`, [], new Float32Array([c.attnLogitSoftcap]));
+      scores = g.op('Mul', `${path}/softcap`, [g.op('Tanh', `${path}/softcap`, [g.op('Div', `${path}/softcap`, [scores, cap])]), cap]);
+    }
+    const grouped = g.op('Reshape', `${path}/scores_grouped`, [scores, this.scoreShapes.grouped]); // [b, kv, G, s, T]
+    const probs5 = g.op('Softmax', `${path}/probs`, [g.op('Add', `${path}/masked`, [grouped, mask])], { axis: -1 });
+    const probs = g.op('Reshape', `${path}/probs_rows`, [probs5, this.scoreShapes.flat]); // [b, kv, G*s, T]
+    const pastProbs = g.op('Slice', `${path}/past_probs`, [probs, g.int64s([0]), this.pastLength, g.int64s([3])]);
+    const newProbs = g.op('Slice', `${path}/new_probs`, [probs, this.pastLength, g.int64s([2 ** 53]), g.int64s([3])]);
+    const out = g.op('Add', `${path}/context`, [
+      g.op('MatMul', `${path}/past_context`, [pastProbs, pastV]),
+      g.op('MatMul', `${path}/new_context`, [newProbs, vNew]),
+    ]); // [b, kv, G*s, hd]
+    // back to [b, s, heads*hd], heads in kv-major order as q_proj lays them out
+    const o5 = g.op('Reshape', `${path}/out_groups`, [out, g.int64s([0, 0, group, -1, hd])]);
+    const attn = g.op('Reshape', `${path}/output`, [g.op('Transpose', `${path}/out_rows`, [o5], { perm: [0, 3, 1, 2, 4] }), g.int64s([0, 0, -1])]);
     return this.linear(attn, layer, 'o');
   }
 
