@@ -32,7 +32,7 @@ describe('token view and amplification in Chromium', { skip: haveChromium() ? fa
   const setTheme = async (theme: 'light' | 'dark') => {
     // as the app applies the setting (data-theme on <html>), without a reload that would close the token view
     await api('settings:set', { theme });
-    await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
+    await page.locator('html').evaluate((el, t) => el.setAttribute('data-theme', t), theme);
   };
 
   before(async () => {
@@ -77,7 +77,7 @@ describe('token view and amplification in Chromium', { skip: haveChromium() ? fa
     // keyboard: Tab from the last control lands on the first token; arrows move; the detail follows
     await reply.getByLabel('Shade by').focus();
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('tok')), true, 'Tab reaches the tokens');
+    assert.match((await page.locator(':focus').getAttribute('class')) ?? '', /\btok\b/, 'Tab reaches the tokens');
     const detail = reply.locator('.detail');
     await detail.getByText(/^Most likely here under This reply/).waitFor();
     const first = await detail.locator('p').first().innerText();
