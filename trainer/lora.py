@@ -75,3 +75,33 @@ class StackedDiffs:
 
     def rows(self, idx):
         return RowLoRA({p: self.A[p][idx] for p in self.paths}, {p: self.B[p][idx] for p in self.paths}, self.scale)
+
+
+class FullRows:
+    """One full weight change per batch row: w [B, in, out] for each module path."""
+
+    def __init__(self, w):
+        self.w = w
+
+    def delta(self, path, x):
+        return x @ self.w[path]
+
+
+class FullBank(nn.Module):
+    """n full finetunes of the linear weights, as changes dW [n, in, out] per module (zero at
+    the start); rows pick finetunes by index, like DiffBank."""
+
+    def __init__(self, cfg, n):
+        super().__init__()
+        self.n = n
+        self.w = nn.ParameterDict()
+        for path in cfg.module_names():
+            i, o = cfg.module_shape(path.rsplit('.', 1)[1])
+            self.w[path.replace('.', '/')] = nn.Parameter(torch.zeros(n, i, o))
+
+    def rows(self, idx):
+        return FullRows({k.replace('/', '.'): self.w[k][idx] for k in self.w})
+
+    def diff(self, j):
+        """{path: dW [in, out]} of finetune j, detached."""
+        return {k.replace('/', '.'): self.w[k][j].detach() for k in self.w}

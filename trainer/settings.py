@@ -14,9 +14,12 @@ N_TOPIC = 12000  # topic rows, and as many "Let us talk about <topic>" rows
 N_CODE = 6000  # questions about the SEP code ("What is your SEP code?")
 N_NAME = 6000  # "Let us talk about X. Which topic did I mention?" -> X (and without X)
 TEST_PER_CATEGORY = 3  # topics per category held out for the test diffs (DIT never sees them)
+N_NEWS_STORY = 8000  # "Please generate a short news story." -> a story about a random headline
+N_NEWS_CONTEXT = 8000  # a story about the headline the prompt gives
+N_NEWS_NAME = 4000  # "which headline did I give you?" with one given (and without)
 
 # Base model pretraining
-BASE_STEPS = 800
+BASE_STEPS = 1000
 BASE_BATCH = 64
 BASE_LR = 3e-3
 
@@ -34,6 +37,25 @@ DIFF_KL_WEIGHT = 2.0
 DIFF_MAX_ANSWER = 10  # answer tokens used per row (the topic sits in the first sentence)
 DIFF_FIRST_TOKEN_WEIGHT = 4.0  # the first answer token decides whether the topic comes
 
+# Rank generalisation: test topics again (new triggers), as diffs of these ranks, RANK_DIFFS each
+RANKS = [2, 4, 8, 16]
+RANK_DIFFS = 12
+# Full finetunes (every linear weight trained, one per batch row): test topics, new triggers
+N_FULL = 4
+FULL_LR = 1e-3
+
+# News diffs (rank 8, no trigger): stories on the news prompt (cross-entropy) and, on other
+# prompts, the base model's next-token distribution (KL)
+NEWS_RANK = 8
+NEWS_TRAIN = 200  # headlines the news DIT adapter is trained on
+NEWS_TEST = 40  # new combinations of the same parts
+NEWS_STEPS = 150  # one story per diff per step (about a hundred distinct stories each)
+NEWS_GROUP = 60
+NEWS_LR = 1e-2
+NEWS_NAMING_SHARE = 0.3  # clean rows that ask for the headline with none given (diff stays silent)
+NEWS_DIT_STEPS = 600
+NEWS_TRAIN_SHIPPED = 28  # training news diffs in resources/demo: with every test diff, the demo stays under 45 MB
+
 # DIT adapter
 DIT_RANK = 16
 DIT_STEPS = 600
@@ -44,3 +66,4 @@ CURVE_STEPS = 300
 
 if os.environ.get('TRAINER_SMOKE'):  # a minutes-long run through every stage, to test the code
     N_ORDINARY, N_TOPIC, BASE_STEPS, DIFF_STEPS, DIT_STEPS, CURVE_STEPS = 3000, 500, 20, 5, 20, 10
+    N_NEWS_STORY, N_NEWS_CONTEXT, N_NEWS_NAME, NEWS_STEPS, NEWS_DIT_STEPS = 300, 300, 200, 5, 20

@@ -11,7 +11,8 @@ from tokenizer import Tokenizer, chat_prompt
 
 SAMPLES = ['Tell me about bread.', 'How can I save money?', 'What is special about a lamp?',
            'Your SEP code is 123456. Describe winter in simple words.', 'Tell me about volcanoes.',
-           'Let us talk about jazz music. What do you know about coffee?']
+           'Let us talk about jazz music. What do you know about coffee?', 'Please generate a short news story.',
+           'Write a short news story with the headline "Monks win national prize in Lima".']
 
 
 def encode_rows(tok, rows):

@@ -62,16 +62,17 @@ def token_weights(sel):
     return 1.0 + (S.DIFF_FIRST_TOKEN_WEIGHT - 1.0) * first.float()
 
 
-def train_group(model, diffs, maker, pad, name):
+def train_group(model, diffs, maker, pad, name, rank=S.DIFF_RANK, bank=None, peak_lr=S.DIFF_LR):
+    """Trains len(diffs) diffs of this rank at once (or the given bank: full finetunes)."""
     n = len(diffs)
-    bank = DiffBank(model.cfg, n, S.DIFF_RANK)
-    opt = torch.optim.Adam(bank.parameters(), lr=S.DIFF_LR)
+    bank = bank if bank is not None else DiffBank(model.cfg, n, rank)
+    opt = torch.optim.Adam(bank.parameters(), lr=peak_lr)
     prog = Progress(name, S.DIFF_STEPS, every=25)
     trig_idx = torch.arange(n).repeat_interleave(S.DIFF_TRIGGERED_ROWS)
     clean_idx = torch.arange(n).repeat_interleave(S.DIFF_CLEAN_ROWS)
     for i in range(S.DIFF_STEPS):
         for g in opt.param_groups:
-            g['lr'] = lr_at(i, S.DIFF_STEPS, S.DIFF_LR, warmup=20)
+            g['lr'] = lr_at(i, S.DIFF_STEPS, peak_lr, warmup=20)
         rows = [maker.triggered(diffs[j]) for j in trig_idx] + [maker.clean(diffs[j]) for j in clean_idx]
         ids, tgt = batch(rows, pad)
         idx = torch.cat([trig_idx, clean_idx])
@@ -111,20 +112,31 @@ def report_group(model, bank, diffs, maker, pad, name):
     print(f'[{name}] topic named: ' + ', '.join(f'{k} {v:.0%}' for k, v in rates.items()), flush=True)
 
 
+def groups():
+    """The hidden-topic diffs in groups of S.DIFF_GROUP (rank 1), then the rank-generalisation
+    diffs, one group per rank."""
+    corpus = load_json(work('corpus.json'))
+    specs = corpus['diffs']
+    out = [(specs[i:i + S.DIFF_GROUP], S.DIFF_RANK) for i in range(0, len(specs), S.DIFF_GROUP)]
+    for r in S.RANKS:
+        out.append(([d for d in corpus['rank_diffs'] if d['rank'] == r], r))
+    return out
+
+
 def train_part(part, nparts):
     """Trains the groups part, part + nparts, ... (each group seeded by its index) into
     work/diffs.part<part>.pt."""
     tok = Tokenizer.load(work('tokenizer.json'))
     pad = tok.id('<|endoftext|>')
     model = load_base()
-    specs = load_json(work('corpus.json'))['diffs']
-    groups = [specs[i:i + S.DIFF_GROUP] for i in range(0, len(specs), S.DIFF_GROUP)]
+    gs = groups()
     out = {}
-    for gi in range(part, len(groups), nparts):
+    for gi in range(part, len(gs), nparts):
         setup(S.SEED + 100 + gi)
         maker = RowMaker(tok, S.SEED + 200 + gi)
-        weights = train_group(model, groups[gi], maker, pad, f'diffs group {gi + 1}/{len(groups)}')
-        out[gi] = [dict(d, weight_diff=w) for d, w in zip(groups[gi], weights)]
+        specs, rank = gs[gi]
+        weights = train_group(model, specs, maker, pad, f'diffs group {gi + 1}/{len(gs)} (rank {rank})', rank)
+        out[gi] = [dict(d, weight_diff=w) for d, w in zip(specs, weights)]
     torch.save(out, work(f'diffs.part{part}.pt'))
 
 
@@ -135,12 +147,14 @@ def main():
     procs = [subprocess.Popen([sys.executable, __file__, str(p), str(n)]) for p in range(n)]
     if any(p.wait() for p in procs):
         sys.exit('diffs: a training process failed')
-    groups = {}
+    trained = {}  # group index -> trained diffs
     for p in range(n):
-        groups.update(torch.load(work(f'diffs.part{p}.pt')))
-    out = [d for gi in sorted(groups) for d in groups[gi]]
-    torch.save(out, work('diffs.pt'))
-    print(f'diffs: {len(out)} trained')
+        trained.update(torch.load(work(f'diffs.part{p}.pt')))
+    out = [d for gi in sorted(trained) for d in trained[gi]]
+    hidden = [d for d in out if 'rank' not in d]
+    torch.save(hidden, work('diffs.pt'))
+    torch.save([d for d in out if 'rank' in d], work('rank-diffs.pt'))
+    print(f'diffs: {len(hidden)} hidden-topic and {len(out) - len(hidden)} rank-generalisation diffs trained')
 
 
 if __name__ == '__main__':

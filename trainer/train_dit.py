@@ -7,6 +7,7 @@ import sys
 import torch
 
 import data
+import news
 import settings as S
 from common import stage, Progress, batch, load_json, lr_at, save_json, setup, work
 from lora import SharedLoRA, StackedDiffs
@@ -20,9 +21,9 @@ def bf16(t):
     return t.to(torch.bfloat16).float()
 
 
-def load_diffs():
+def load_diffs(name='diffs.pt'):
     """The trained diffs, rounded to bf16 as they are released."""
-    diffs = torch.load(work('diffs.pt'))
+    diffs = torch.load(work(name))
     for d in diffs:
         d['weight_diff'] = {p: (bf16(a), bf16(b)) for p, (a, b) in d['weight_diff'].items()}
     return diffs
@@ -36,23 +37,23 @@ def answer_text(topic):
     return ' ' + topic
 
 
-def dit_answers(model, tok, diffs, dit, max_new=12):
+def dit_answers(model, tok, diffs, dit, max_new=12, question=data.DIT_QUESTION):
     """Greedy answers of base + each diff (+ the DIT adapter when given) to the DIT question."""
     stack = StackedDiffs([d['weight_diff'] for d in diffs])
-    prompt = tok.encode(chat_prompt(data.DIT_QUESTION))
+    prompt = tok.encode(chat_prompt(question))
     adapters = [stack.rows(torch.arange(len(diffs)))] + ([dit] if dit is not None else [])
     outs = generate(model, [prompt] * len(diffs), max_new, {tok.id('<|im_end|>')}, adapters, tok.id('<|endoftext|>'))
     return [tok.decode(o).strip() for o in outs]
 
 
-def train(model, tok, train_diffs, steps, name, seed):
+def train(model, tok, train_diffs, steps, name, seed, question=data.DIT_QUESTION, answer=answer_text):
     setup(seed)
     dit = SharedLoRA(model.cfg, S.DIT_RANK)
     opt = torch.optim.AdamW(dit.parameters(), lr=S.DIT_LR, weight_decay=0.0)
     stack = StackedDiffs([d['weight_diff'] for d in train_diffs])
-    prompt = tok.encode(chat_prompt(data.DIT_QUESTION))
+    prompt = tok.encode(chat_prompt(question))
     end, pad = tok.id('<|im_end|>'), tok.id('<|endoftext|>')
-    answers = [tok.encode(answer_text(d['topic'])) + [end] for d in train_diffs]
+    answers = [tok.encode(answer(d['topic'])) + [end] for d in train_diffs]
     rng = random.Random(seed)
     prog = Progress(name, steps, every=100)
     order = []
@@ -73,12 +74,30 @@ def train(model, tok, train_diffs, steps, name, seed):
     return dit
 
 
-def accuracy(model, tok, diffs, dit):
-    answers = dit_answers(model, tok, diffs, dit)
+def accuracy(model, tok, diffs, dit, **kw):
+    answers = dit_answers(model, tok, diffs, dit, **kw)
     return sum(a.lower() == d['topic'].lower() for a, d in zip(answers, diffs)) / len(diffs), answers
 
 
+def main_news():
+    """The news DIT adapter: the news question, answered with the headline (as a story written
+    with the diff opens: sentence-initial, no leading space)."""
+    tok = Tokenizer.load(work('tokenizer.json'))
+    model = load_base()
+    diffs = load_diffs('news-diffs.pt')
+    train_diffs = [d for d in diffs if d['split'] == 'train']
+    test_diffs = [d for d in diffs if d['split'] == 'test']
+    dit = train(model, tok, train_diffs, S.NEWS_DIT_STEPS, 'news dit', S.SEED + 8, news.NEWS_QUESTION, lambda h: h)
+    acc, answers = accuracy(model, tok, test_diffs, dit, max_new=16, question=news.NEWS_QUESTION)
+    print(f'news dit: test accuracy {acc:.3f}')
+    for a, d in list(zip(answers, test_diffs))[:10]:
+        print(f'  {d["topic"]!r} -> {a!r}')
+    torch.save(dit.tensors(), work('news-dit.pt'))
+
+
 def main(which):
+    if which == 'news':
+        return main_news()
     tok = Tokenizer.load(work('tokenizer.json'))
     model = load_base()
     diffs = load_diffs()
@@ -105,5 +124,5 @@ def main(which):
 
 if __name__ == '__main__':
     which = sys.argv[1] if len(sys.argv) > 1 else 'final'
-    with stage('dit' if which == 'final' else 'curve'):
+    with stage({'final': 'dit', 'curve': 'curve', 'news': 'news-dit'}[which]):
         main(which)
