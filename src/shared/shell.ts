@@ -9,7 +9,7 @@ export type ImportKind = 'model' | 'adapter' | 'experiment';
 export const IMPORT_KINDS: readonly ImportKind[] = ['model', 'adapter', 'experiment'];
 
 /** The top tabs (the menu can show each). */
-export type View = 'chat' | 'compare' | 'evaluate' | 'import' | 'settings';
+export type View = 'chat' | 'compare' | 'evaluate' | 'inspect' | 'import' | 'settings';
 
 /** What the application menu asks the page to do. */
 export type MenuCommand =

@@ -1,0 +1,1 @@
+export { default as InspectView } from './inspect-view.svelte';
