@@ -4,7 +4,7 @@
 // Screenshots go to docs/screenshots with DIFFSCOPE_SCREENSHOTS=1 (to a temporary folder otherwise).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { AdapterView, SimilarAdapters } from '../../src/shared/api.ts';
@@ -63,6 +63,13 @@ describe('the Inspect view in Chromium', { skip: haveChromium() ? false : 'no Ch
     assert.ok((await map.locator('svg path').count()) >= 360 || adapters.filter((a) => a.kind !== 'dit').length < 360);
     // the heatmap is drawn in SVG: one cell per module of the diff
     assert.ok((await heat.locator('svg path').count()) >= 28 || adapters.length < 360);
+    // each plot saves as the SVG it is drawn with
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save heatmap as SVG' }).click()]);
+    const saved = join(tmpDir('inspect-svg'), download.suggestedFilename());
+    await download.saveAs(saved);
+    const svg = readFileSync(saved, 'utf8');
+    assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.ok(svg.includes('q_proj') && svg.includes('down_proj'), 'the saved heatmap names the modules');
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(outDir, 'inspect-light.png') });
     await api('settings:set', { theme: 'dark' });
