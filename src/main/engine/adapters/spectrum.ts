@@ -130,6 +130,7 @@ export function moduleInner(x: LowRankModule, y: LowRankModule): number {
   if (x.inDim !== y.inDim || x.outDim !== y.outDim) throw new Error(`modules of different shapes: [${x.inDim}, ${x.outDim}] and [${y.inDim}, ${y.outDim}]`);
   const r1 = x.rank;
   const r2 = y.rank;
+  if (r1 === 1 && r2 === 1) return dot(x.a, y.a) * dot(x.b, y.b); // the paper's rank-1 diffs: (a1·a2)(b1·b2)
   const ga = new Float64Array(r1 * r2); // a1ᵀ a2
   for (let i = 0; i < x.inDim; i++) {
     const o1 = i * r1;
@@ -151,6 +152,12 @@ export function moduleInner(x: LowRankModule, y: LowRankModule): number {
     }
   }
   return total;
+}
+
+function dot(x: Float32Array, y: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * y[i];
+  return s;
 }
 
 /** <ΔW1, ΔW2> summed over the modules both touch (a module only one touches adds 0). */
