@@ -2,7 +2,8 @@
 // runtime LoRA routes: what a file holds and which bases it fits, a stack written as one PEFT
 // adapter, a folder checked against a model. Entry points reach the engine's adapter readers here.
 import { inspectAdapter } from '../engine/adapters/inspect.ts';
-import { loadLowRank } from '../engine/adapters/load.ts';
+import { loadLowRank, parseAdapterRef } from '../engine/adapters/load.ts';
+import { existsSync } from 'node:fs';
 import type { LoadedStackEntry } from '../engine/adapters/lowrank.ts';
 import type { PartSelection } from '../engine/adapters/selection.ts';
 import { checkAdapterOffThread } from '../engine/adapters/off-thread.ts';
@@ -12,6 +13,11 @@ import { knownBaseShapes } from '../engine/known-shapes.ts';
 import { listManifests, modelsDir, type Manifest } from '../engine/library.ts';
 import { join } from 'node:path';
 import { baseNormsOf, withRelative } from './base-norms.ts';
+
+/** Whether a command-line argument names an adapter file or folder (PATH[#INDEX]) rather than a catalog id. */
+export function isAdapterPath(arg: string): boolean {
+  return existsSync(parseAdapterRef(arg).path) || !/^[\w./:-]+$/.test(arg);
+}
 
 /**
  * What an adapter file holds, and which library models or released shapes it fits. Each module's

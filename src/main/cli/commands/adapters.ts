@@ -1,8 +1,6 @@
 // `diffscope adapters inspect|similar|export`: what an adapter is (per module too), its nearest diffs, and any stack written as one PEFT adapter.
-import { exportStackAsPeft, inspectAdapterFile } from '../../services/adapter-files.ts';
-import { existsSync } from 'node:fs';
+import { exportStackAsPeft, inspectAdapterFile, isAdapterPath } from '../../services/adapter-files.ts';
 import type { AdapterInspection, ModuleFigures, SimilarAdapters } from '../../../shared/api.ts';
-import { parseAdapterRef } from '../../engine/adapters/load.ts';
 import { int, pathWithScale } from '../args.ts';
 import { progressBar } from '../progress.ts';
 
@@ -10,7 +8,7 @@ type Inspected = Omit<AdapterInspection, 'id'> & { energy?: number; warning?: st
 
 export async function inspectCommand(path: string, values: { json?: boolean; rank?: string; base?: string }): Promise<void> {
   // a file or folder, or else an adapter of the catalog by id
-  const info: Inspected = !existsSync(parseAdapterRef(path).path) && /^[\w./:-]+$/.test(path) ? await inspectCatalogAdapter(path) : await inspectAdapterFile(path, { base: values.base, rank: values.rank ? int(values.rank, '--rank', 0) : undefined });
+  const info: Inspected = !isAdapterPath(path) ? await inspectCatalogAdapter(path) : await inspectAdapterFile(path, { base: values.base, rank: values.rank ? int(values.rank, '--rank', 0) : undefined });
   if (values.json) {
     console.log(JSON.stringify(info));
     return;
