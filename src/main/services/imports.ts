@@ -52,6 +52,8 @@ function formatOf(meta: Record<string, string>, path: string): AdapterFormat {
 }
 
 /** One adapter file or folder (or "shard.pt#INDEX"); `rank` compresses a full finetune to that rank. */
+export const runAdapterImport = (ctx: Ctx, ref: string, modelId: string, job: JobHandle, rank?: number) => importOne(ctx, ref, modelId, job, rank);
+
 async function importOne(ctx: Ctx, ref: string, modelId: string, job: JobHandle, rank?: number) {
   const model = required(ctx.catalog.models.get(modelId), `model ${modelId}`);
   const parsed = parseAdapterRef(ref);

@@ -6,6 +6,7 @@ import { extname } from 'node:path';
 import type { AgentConfig, EvalEngineChoice, EvalExportFormat, EvalMethod, EvalRequest, EvalResults, JudgeConfig } from '../../../shared/api.ts';
 import type { Backend } from '../../services/backend.ts';
 import { demoRequest, ensureDemo } from '../../services/eval/demo.ts';
+import { demoSettingRequests } from '../../services/eval/demo-settings.ts';
 import { exportEvalRun } from '../../services/export.ts';
 import { requireModel } from '../../services/lookup.ts';
 import { int } from '../args.ts';
@@ -52,6 +53,7 @@ export async function evalCommand(values: EvalOptions): Promise<void> {
   await withBackend(async (b) => {
     if (values.list) return listRuns(b, values.json ?? false);
     let runId: number;
+    let settings: Record<string, unknown> | undefined; // the demo's other settings (issue 15)
     if (values.resume !== undefined) {
       runId = b.evals.resume(int(values.resume, '--resume', 0)).id;
     } else if (values.demo) {
@@ -68,7 +70,8 @@ export async function evalCommand(values: EvalOptions): Promise<void> {
       if (!['csv', 'json', 'md', 'html', 'inspect'].includes(format)) throw new Error(`--out ${values.out}: name a .csv, .json, .md, .html or .eval file`);
       writeExported(values.out, exportEvalRun(b.ctx, b.evals, runId, format));
     }
-    if (values.demo && values.json) console.log(JSON.stringify({ runId, ...demoJson(run) }));
+    if (values.demo && run.run.status === 'done') settings = await demoSettings(b, run, values);
+    if (values.demo && values.json) console.log(JSON.stringify({ runId, ...demoJson(run), ...(settings ? { settings } : {}) }));
     else if (values.json) console.log(JSON.stringify({ runId, ...run }, null, 2));
     else printTable(run, values.demo ?? false);
     if (run.run.status === 'failed') throw new Error(`eval run ${runId} failed: ${run.run.error}`);
@@ -146,6 +149,36 @@ async function follow(b: Backend, runId: number): Promise<EvalResults> {
     bar.done();
   }
   return b.evals.results(runId);
+}
+
+/**
+ * Every setting the demo ships, one eval run each: {name: {n, methods: {method: {accuracy,
+ * meanScore} | {skipped: why}}}}; rank generalisation also per rank under `byRank`.
+ */
+async function demoSettings(b: Backend, hidden: EvalResults, values: EvalOptions): Promise<Record<string, unknown>> {
+  const off = showJobs(b);
+  const demo = await ensureDemo(b.ctx, undefined, values.precision ?? 'fp32').finally(off);
+  const off2 = showJobs(b);
+  const requests = await demoSettingRequests(b.ctx, demo).finally(off2);
+  const out: Record<string, unknown> = { 'hidden-topic': settingJson(hidden, {}) };
+  const byRank: Record<string, unknown> = {};
+  for (const s of requests) {
+    const id = b.evals.start(values.batch === undefined ? s.request : { ...s.request, batch: int(values.batch, '--batch', 8) }).id;
+    const r = await follow(b, id);
+    if (r.run.status !== 'done') throw new Error(`eval run ${id} (${s.name}) ${r.run.status}: ${r.run.error ?? ''}`);
+    const json = settingJson(r, s.skipped);
+    if (s.name.startsWith('rank-generalization/')) byRank[s.name.slice('rank-generalization/rank-'.length)] = json;
+    else out[s.name] = json;
+  }
+  if (Object.keys(byRank).length > 0) out['rank-generalization'] = { byRank };
+  return out;
+}
+
+function settingJson(r: EvalResults, skipped: Record<string, string>) {
+  const methods: Record<string, unknown> = {};
+  for (const m of r.methods) methods[m.method] = m.unavailable ? { skipped: m.unavailable } : { accuracy: m.accuracy, meanScore: m.mean };
+  for (const [m, why] of Object.entries(skipped)) methods[m] = { skipped: why };
+  return { n: Math.max(0, ...r.methods.map((m) => m.items)), methods };
 }
 
 function demoJson(r: EvalResults) {

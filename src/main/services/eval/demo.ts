@@ -16,7 +16,8 @@ export interface DemoSetup {
   experiment: string;
 }
 
-async function asJob<T>(ctx: Ctx, title: string, work: (job: JobHandle) => Promise<T>): Promise<T> {
+/** Runs work as a first-run job and waits for it (the demo's imports show as jobs). */
+export async function asJob<T>(ctx: Ctx, title: string, work: (job: JobHandle) => Promise<T>): Promise<T> {
   let out: T;
   const job = ctx.jobs.start('first-run', title, async (handle) => {
     out = await work(handle);
