@@ -12,6 +12,57 @@ def size(path):
         os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(path) for f in fs)
 
 
+# the paper's published means (PAPER.md), beside the demo's own
+PAPER = {
+    'news-summary': 'Qwen3-4B: base Q 1.00, 20Q 1.98, generated story 3.65, DIT 4.22 (gemma3-4b: 1.00, 2.25, 4.11, 4.56)',
+    'rank-generalization': 'Qwen3-4B, DIT trained on rank 1: 4.54-4.79 on ranks 2-64',
+    'full-finetune': 'DIT on full finetunes: Qwen3-4B 2.75 (vs 4.76 on rank-1 diffs), gemma3-4b 4.58',
+    'cross': 'no transfer between settings: ~1.1-1.25',
+}
+TITLES = {'base': 'base question', 'trigger': 'base question + trigger', 'dit': 'DIT', '20q': '20 questions',
+          'generated story': 'generated story'}
+
+
+def method_rows(w, setting):
+    w('| method | exact | mean score (lexical, 1-5) |\n|---|---|---|')
+    for m, v in setting['methods'].items():
+        if 'skipped' in v:
+            w(f'| {TITLES.get(m, m)} | skipped: {v["skipped"]} | |')
+        else:
+            w(f'| {TITLES.get(m, m)} | {v["accuracy"] * 100:.1f}% | {v["meanScore"]:.2f} |')
+
+
+def settings_section(w, st):
+    """The paper's other settings as `eval --demo --json` measured them (its `settings` field)."""
+    if 'news-summary' not in st:
+        return
+    w('\n## The paper\'s other settings, measured by the app (`settings` of `eval --demo --json`)\n')
+    ns = st['news-summary']
+    w(f'### News summaries (test headlines, new combinations of seen parts): n = {ns["n"]}\n')
+    method_rows(w, ns)
+    w(f'\nPaper: {PAPER["news-summary"]}.\n')
+    rg = st.get('rank-generalization', {}).get('byRank', {})
+    if rg:
+        w('### Rank generalisation (hidden-topic DIT adapter, trained on rank-1 diffs only)\n')
+        w('| diff rank | n | DIT exact | DIT mean score | base question mean |\n|---|---|---|---|---|')
+        for r, v in sorted(rg.items(), key=lambda kv: int(kv[0])):
+            d, b = v['methods']['dit'], v['methods']['base']
+            w(f'| {r} | {v["n"]} | {d["accuracy"] * 100:.1f}% | {d["meanScore"]:.2f} | {b["meanScore"]:.2f} |')
+        w(f'\nPaper: {PAPER["rank-generalization"]}.\n')
+    if 'full-finetune' in st:
+        ff = st['full-finetune']
+        w(f'### Full finetunes (every linear weight; imported compressed to rank 128, exact here): n = {ff["n"]}\n')
+        method_rows(w, ff)
+        w(f'\nPaper: {PAPER["full-finetune"]}.\n')
+    w('### No transfer between settings\n')
+    w('| check | n | exact | mean score |\n|---|---|---|---|')
+    for k, label in (('topic-adapter-on-news', 'topic DIT adapter on news diffs'), ('news-adapter-on-topic', 'news DIT adapter on topic diffs')):
+        if k in st:
+            d = st[k]['methods']['dit']
+            w(f'| {label} | {st[k]["n"]} | {d["accuracy"] * 100:.1f}% | {d["meanScore"]:.2f} |')
+    w(f'\nPaper: {PAPER["cross"]}.\n')
+
+
 def main():
     ev, curve, tm = load_json(work('eval.json')), load_json(work('curve.json')), load_json(work('timings.json'))
     app = load_json(work('app-eval.json'))
@@ -101,6 +152,7 @@ def main():
     w('| category | exact topic |\n|---|---|')
     for c, a in app['dit_by_category'].items():
         w(f'| {c} | {a * 100:.0f}% |')
+    settings_section(w, app.get('settings') or {})
     w('\n## Against issue 4\'s targets\n')
     dit, base = app['methods']['dit'], app['methods']['base']
     checks = [
