@@ -25,9 +25,11 @@ it('evaluates the demo on its test split, importing it on first use', async () =
   writeExperiment(join(demo, 'hidden-topic'), model.config, { diffs: 101, perShard: 101 }); // test split: diffs 0, 50, 100
   const first = await runCliEnv(['eval', '--demo', '--json'], env(home));
   assert.equal(first.code, 0, first.stderr);
-  const out = JSON.parse(first.stdout) as { n: number; methods: Record<string, { accuracy: number; meanScore: number }> };
-  assert.deepEqual(Object.keys(out), ['runId', 'n', 'methods']);
+  const out = JSON.parse(first.stdout) as { n: number; methods: Record<string, { accuracy: number; meanScore: number }>; settings: Record<string, { n: number }> };
+  assert.deepEqual(Object.keys(out), ['runId', 'n', 'methods', 'settings']);
   assert.equal(out.n, 3);
+  assert.deepEqual(Object.keys(out.settings), ['hidden-topic'], 'a demo with only the hidden-topic release evaluates that setting alone');
+  assert.equal(out.settings['hidden-topic'].n, 3);
   assert.deepEqual(Object.keys(out.methods).sort(), ['base', 'dit', 'trigger']);
   for (const m of Object.values(out.methods)) {
     assert.ok(m.accuracy >= 0 && m.accuracy <= 1);
