@@ -23,7 +23,7 @@ import { SIDE_FILES, sourceFiles } from './source-files.ts';
 import { checkTensors, expectedTensors } from './tensors.ts';
 import { WeightFile } from './weight-file.ts';
 
-/** GroupQueryAttention's CPU kernel works on heads whose size is a multiple of this. */
+/** Head sizes the engine is verified with: multiples of this (every released family's are). */
 const HEAD_SIZE_MULTIPLE = 16;
 /** RoPE tables beyond this many positions cost memory and gain little for interpretability chats. */
 const DEFAULT_MAX_POSITIONS = 32768;
@@ -60,7 +60,7 @@ export function checkImportable(config: ModelConfig, file = 'config.json'): void
   archFor(config);
   if (config.headDim % HEAD_SIZE_MULTIPLE !== 0) {
     throw new Error(
-      `${file}: head_dim ${config.headDim} is not a multiple of ${HEAD_SIZE_MULTIPLE}, which the CPU attention kernel (GroupQueryAttention) requires`,
+      `${file}: head_dim ${config.headDim} is not a multiple of ${HEAD_SIZE_MULTIPLE}, which is all the engine's attention is verified for (every released Qwen3, Llama 3 and Gemma 3 head is)`,
     );
   }
   if (config.attentionBias) throw new Error(`${file}: attention_bias true is not supported`);

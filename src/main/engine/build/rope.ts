@@ -1,4 +1,4 @@
-// Rotary position tables fed to GroupQueryAttention (do_rotary=1): cos/sin [maxPositions, headDim/2].
+// Rotary position tables fed to RotaryEmbedding on q and k: cos/sin [maxPositions, headDim/2].
 // Frequencies follow transformers' rope initialisers (default, linear, llama3).
 import type { RopeScaling } from '../hf/config.ts';
 
