@@ -80,7 +80,7 @@ export class ModelSession {
     throw new Error('unreachable: auto tries cpu last, and a chosen provider throws above');
   }
 
-  /** `fetches`: output names, or names mapped to a pre-allocated tensor (written in place) or null. */
+  /** `fetches`: output names, or names mapped to a pre-allocated tensor (onnxruntime-node copies the result into it) or null. */
   run(feeds: Record<string, ort.Tensor>, fetches?: string[] | Record<string, ort.Tensor | null>): Promise<Record<string, ort.Tensor>> {
     return fetches ? this.session.run(feeds, fetches as ort.InferenceSession.FetchesType) : this.session.run(feeds);
   }
