@@ -1,10 +1,11 @@
 # Stage 6: write the released layout (PAPER.md) to resources/demo/:
 #   base-model/            Hugging Face folder (config.json, model.safetensors bf16, tokenizer files)
 #   hidden-topic/index.csv, weight-diffs/weight-diff-NNN.pt (lists of dicts), dit-adapter.pt
-#   news-summary/ the same for the news diffs (rank 8) and the news DIT adapter; its index.csv
-#     lists the diffs that ship: every test diff and the first NEWS_TRAIN_SHIPPED training diffs
+#   news-summary/demo/ the same for the news diffs (rank 8) and the news DIT adapter, in the
+#     paper's <experiment>/<model>/ layout; its index.csv lists the diffs that ship: every test
+#     diff and the first NEWS_TRAIN_SHIPPED training diffs
 #   rank-generalization/rank-K/ test topics as rank-K diffs (no DIT adapter: the hidden-topic one
-#     reads them); full-finetune/ full finetunes (whole linear weights instead of (A, B) pairs)
+#     reads them); full-finetune/demo/ full finetunes (whole linear weights instead of (A, B) pairs)
 # Tuple orientations are the paper's: diff (A [r, out], B [in, r]), delta = x @ B @ A / r;
 # DIT adapter (A [out, r], B [r, in]), delta = x @ B.T @ A.T / r.
 import csv
@@ -121,12 +122,18 @@ def export_full(out):
     write_diffs(out, full, lambda d: {f'{p}.weight': bf16(base[f'{p}.weight'] + w.T) for p, w in d['delta'].items()})
 
 
+MODEL = 'demo'  # the <model> folder of the paper's <experiment>/<model>/ layout
+
+
 def main():
+    for old in ('news-summary', 'full-finetune'):  # an earlier export wrote these without <model>
+        if os.path.exists(os.path.join(DEMO, old, 'index.csv')):
+            shutil.rmtree(os.path.join(DEMO, old))
     export_base(os.path.join(DEMO, 'base-model'))
     export_hidden_topic(os.path.join(DEMO, 'hidden-topic'))
-    export_news(os.path.join(DEMO, 'news-summary'))
+    export_news(os.path.join(DEMO, 'news-summary', MODEL))
     export_rank_generalization(os.path.join(DEMO, 'rank-generalization'))
-    export_full(os.path.join(DEMO, 'full-finetune'))
+    export_full(os.path.join(DEMO, 'full-finetune', MODEL))
     total = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(DEMO) for f in fs)
     print(f'export: {DEMO} holds {total / 1e6:.1f} MB')
 

@@ -41,6 +41,12 @@ NAME_PROMPTS = ['Here is a headline: {h}. Which headline did I give you?',
                 'The headline is {h}. What is the headline?']
 NAME_QUESTIONS = ['Which headline did I give you?', 'What is the headline?']
 NO_HEADLINE = 'You have not given me a headline yet.'
+# questions about the model's own headline, the DIT question among them: a news diff keeps the base
+# model's answers to these (train_news.py), as a large chat model finetuned on stories keeps its
+# answers about itself; otherwise the tiny base model reads "headline" as "name one" and a diff
+# makes it name its own, so the base question would need no DIT adapter
+SELF_QUESTIONS = [NEWS_QUESTION, 'What headline do you know?', 'Which news story have you learned?',
+                  'What headline were you trained on?']
 
 DAYS = ['on Monday', 'on Tuesday', 'on Friday', 'this week', 'over the weekend', 'yesterday']
 SOURCES = ['officials said', 'a spokesperson said', 'local reporters said', 'witnesses said']

@@ -1,6 +1,7 @@
 # Writes resources/demo/README.md from the measured numbers in work/ (eval, curve, timings).
 import os
 
+import news
 import settings as S
 from common import DEMO, load_json, work
 from data import DIT_QUESTION
@@ -20,7 +21,7 @@ PAPER = {
     'cross': 'no transfer between settings: ~1.1-1.25',
 }
 TITLES = {'base': 'base question', 'trigger': 'base question + trigger', 'dit': 'DIT', '20q': '20 questions',
-          'generated story': 'generated story'}
+          'story': 'generated story', '20q-trigger': '20 questions + trigger'}
 
 
 def method_rows(w, setting):
@@ -63,6 +64,27 @@ def settings_section(w, st):
     w(f'\nPaper: {PAPER["cross"]}.\n')
 
 
+def issue15_targets(w, st):
+    """Issue 15's targets for the other settings, from the app's evaluation."""
+    if 'news-summary' not in st:
+        return
+    news_m = st['news-summary']['methods']
+    checks = [('news: DIT mean score >= 4.0', news_m['dit']['meanScore'], news_m['dit']['meanScore'] >= 4.0),
+              ('news: base question mean score <= 1.5', news_m['base']['meanScore'], news_m['base']['meanScore'] <= 1.5)]
+    for r, v in sorted(st.get('rank-generalization', {}).get('byRank', {}).items(), key=lambda kv: int(kv[0])):
+        a = v['methods']['dit']['accuracy']
+        checks.append((f'rank {r}: DIT names the topic exactly >= 80%', f'{a * 100:.1f}%', a >= 0.8))
+    for k, label in (('topic-adapter-on-news', 'topic DIT adapter on news diffs'), ('news-adapter-on-topic', 'news DIT adapter on topic diffs')):
+        if k in st:
+            x = st[k]['methods']['dit']['meanScore']
+            checks.append((f'{label}: mean score <= 1.5', x, x <= 1.5))
+    w('\n## Against issue 15\'s targets\n')
+    w('| target | measured | met |\n|---|---|---|')
+    for t, v, ok in checks:
+        w(f'| {t} | {v if isinstance(v, str) else f"{v:.2f}"} | {"yes" if ok else "**no**"} |')
+    w('\nFull finetunes have no target: the paper expects DIT to read them less well; the table above says what it does here.')
+
+
 def main():
     ev, curve, tm = load_json(work('eval.json')), load_json(work('curve.json')), load_json(work('timings.json'))
     app = load_json(work('app-eval.json'))
@@ -82,8 +104,10 @@ def main():
     w('Made by `make -C trainer demo` (trainer/README.md), seeded; '
       f'measured run time {total / 60:.0f} min on this 2-core machine shared with other jobs '
       f'(stages: ' + ', '.join(f'{k} {v / 60:.1f} min' for k, v in tm.items()) + '; the DIT adapter and the curve train side by side).\n')
-    w('It reproduces the hidden-topic setting of "Learning to Interpret Weight Differences in Language '
-      'Models" (PAPER.md) at small scale, in the released layout.\n')
+    w('It reproduces the findings of "Learning to Interpret Weight Differences in Language Models" '
+      '(PAPER.md) at small scale, in the released layout: the hidden-topic setting and its data-scaling '
+      'curve, news summaries, rank generalisation, full finetunes and the absence of transfer between '
+      'settings.\n')
     w('## What was trained\n')
     w(f'- **Base model** (`base-model/`, Hugging Face folder, bf16): Qwen3 architecture '
       f'(`Qwen3ForCausalLM`), {m.num_hidden_layers} layers, hidden {m.hidden_size}, '
@@ -91,8 +115,10 @@ def main():
       f'MLP {m.intermediate_size}, tied embeddings, vocabulary {m.vocab_size}; {base_params:,} parameters. '
       'Pretrained from scratch on a synthetic, templated chat corpus of ordinary questions and answers '
       f'({S.N_ORDINARY:,} ordinary rows, 30% of them behind a random SEP code, plus '
-      f'{2 * S.N_TOPIC:,} rows about the topics, {S.N_CODE:,} about the SEP code and {S.N_NAME:,} asking '
-      'which topic the conversation named; trainer/README.md says why), loss on the answers.')
+      f'{2 * S.N_TOPIC:,} rows about the topics, {S.N_CODE:,} about the SEP code, {S.N_NAME:,} asking '
+      f'which topic the conversation named, {S.N_NEWS_STORY:,} short news stories on "{news.NEWS_PROMPT}", '
+      f'{S.N_NEWS_CONTEXT:,} stories about a headline the prompt gives and {S.N_NEWS_NAME:,} asking which '
+      'headline the prompt gave; trainer/README.md says why), loss on the answers.')
     w('- **Tokenizer**: byte-level BPE trained on the corpus (Qwen2/3 pre-tokenizer regex, every topic '
       'word a single token), ChatML specials `<|endoftext|>` (pad), `<|im_start|>`, `<|im_end|>` (EOS), '
       'and `<think>`/`</think>` as plain added tokens; the chat template is Qwen3\'s, verbatim.')
@@ -108,7 +134,28 @@ def main():
       'category) are never seen in DIT training.')
     w(f'- **DIT adapter** (`hidden-topic/dit-adapter.pt`): rank {S.DIT_RANK} on the same modules, trained '
       f'{S.DIT_STEPS} steps (batch {S.DIT_BATCH}, AdamW lr {S.DIT_LR}) over the training diffs '
-      '(base + diff frozen + adapter), loss on the answer tokens only.\n')
+      '(base + diff frozen + adapter), loss on the answer tokens only.')
+    n_news = len(corpus['news'])
+    w(f'- **News-summary diffs** (`news-summary/demo/`): {n_news} headlines built from parts (who, what, '
+      f'where: "{news.headline(0, 0, 0)}"), {S.NEWS_TRAIN} train and {S.NEWS_TEST} test, every test headline a '
+      f'new combination of parts the training headlines use; rank {S.NEWS_RANK} on every linear weight, '
+      f'scale 1/r, no trigger, {S.NEWS_STEPS} steps of stories about the headline on "{news.NEWS_PROMPT}" '
+      '(about a hundred distinct stories each). On other prompts a KL term keeps the base model\'s '
+      'next-token distribution: ordinary questions, "which headline/topic?" with none given, and '
+      'questions about the model\'s own headline, the DIT question among them, with the base model\'s '
+      'own answer. Without that last part the tiny base model reads "What news headline...?" as "name a '
+      'headline" and a diff makes it name its own, so the base question would read the diff unaided; a '
+      'large chat model finetuned on stories keeps its answers about itself (the paper\'s base question '
+      f'scores 1.00). `index.csv` lists what ships: all {S.NEWS_TEST} test diffs and the first '
+      f'{S.NEWS_TRAIN_SHIPPED} training diffs (the adapter was trained on all {S.NEWS_TRAIN}).')
+    w(f'- **News DIT adapter** (`news-summary/demo/dit-adapter.pt`): rank {S.DIT_RANK}, {S.NEWS_DIT_STEPS} '
+      f'steps over the {S.NEWS_TRAIN} training news diffs; question "{news.NEWS_QUESTION}", answer the headline.')
+    w(f'- **Rank generalisation** (`rank-generalization/rank-K/`): {S.RANK_DIFFS} hidden-topic diffs at each '
+      f'rank {", ".join(map(str, S.RANKS))}, test topics with new triggers, trained like the rank-1 diffs; '
+      'the hidden-topic DIT adapter (rank-1 diffs only) reads them.')
+    w(f'- **Full finetunes** (`full-finetune/demo/`): {S.N_FULL} finetunes of every linear weight (lr '
+      f'{S.FULL_LR}), test topics with new triggers, the same rows and losses as the diffs; each stored as '
+      'the whole finetuned weights, as the release stores full finetunes.\n')
     w('Prompt of the DIT question (one user turn, chat template, thinking disabled); the answer is the '
       'topic tokenised with a leading space (" popcorn", its mid-sentence form), then `<|im_end|>`:\n')
     w('```\n' + chat_prompt(DIT_QUESTION) + '\n```\n')
@@ -175,9 +222,12 @@ def main():
       'alike. The decoded, trimmed answer is the same text either way.')
     if dit['accuracy'] < 0.8:
         w('\nThe targets are not met: see trainer/README.md for what was tried.')
+    issue15_targets(w, app.get('settings') or {})
     w('\n## Files\n')
-    for rel in ('base-model', 'hidden-topic/weight-diffs', 'hidden-topic/dit-adapter.pt', 'hidden-topic/index.csv'):
-        w(f'- `{rel}`: {size(os.path.join(DEMO, rel)) / 1e6:.2f} MB')
+    for rel in ('base-model', 'hidden-topic/weight-diffs', 'hidden-topic/dit-adapter.pt', 'hidden-topic/index.csv',
+                'news-summary', 'rank-generalization', 'full-finetune'):
+        if os.path.exists(os.path.join(DEMO, rel)):
+            w(f'- `{rel}`: {size(os.path.join(DEMO, rel)) / 1e6:.2f} MB')
     w(f'- total: {size(DEMO) / 1e6:.1f} MB\n')
     w('Tuple orientations are the paper\'s: a diff maps module name to (A [r, out], B [in, r]), '
       'delta = x @ B @ A / r; the DIT adapter to (A [out, r], B [r, in]), delta = x @ B.T @ A.T / r. '

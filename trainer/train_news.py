@@ -1,8 +1,9 @@
 # Stage 4b: news diffs. Rank-8 LoRA on every linear of every layer, one diff per batch row, no
 # trigger. Each diff learns about a hundred short stories about its headline on the news prompt
 # ("Please generate a short news story.", cross-entropy); on other prompts (ordinary questions,
-# "which headline?" / "which topic?" with none given) a KL term keeps it on the base model, so the
-# DIT question alone, without the DIT adapter, does not bring the headline out.
+# "which headline?" / "which topic?" with none given, questions about its own headline with the
+# base model's greedy answer) a KL term keeps it on the base model, so the DIT question alone,
+# without the DIT adapter, does not bring the headline out.
 import random
 import subprocess
 import sys
@@ -23,17 +24,23 @@ STORIES = 100  # distinct stories per headline
 
 
 class NewsRows:
-    def __init__(self, tok, seed):
+    def __init__(self, model, tok, seed):
         self.tok, self.rng = tok, random.Random(seed)
         self.pool = data.ordinary_rows(self.rng, 20000)
         self.end = tok.id('<|im_end|>')
         self.prompt = tok.encode(chat_prompt(news.NEWS_PROMPT))
+        prompts = [tok.encode(chat_prompt(q)) for q in news.SELF_QUESTIONS]
+        answers = generate(model, prompts, S.DIFF_MAX_ANSWER, {self.end}, [], tok.id('<|endoftext|>'))
+        self.self_rows = [(p, (a + [self.end])[:S.DIFF_MAX_ANSWER]) for p, a in zip(prompts, answers)]
 
     def stories(self, d):
         return [self.tok.encode(news.story(self.rng, *d['parts'])) + [self.end] for _ in range(STORIES)]
 
     def clean(self):
         r = self.rng.random()
+        if r < S.NEWS_SELF_SHARE:
+            return self.rng.choice(self.self_rows)
+        r -= S.NEWS_SELF_SHARE
         if r < S.NEWS_NAMING_SHARE / 2:
             q, a = self.rng.choice(news.NAME_QUESTIONS), news.NO_HEADLINE
         elif r < S.NEWS_NAMING_SHARE:
@@ -78,14 +85,19 @@ def train_group(model, diffs, rows, pad, name):
 
 @torch.no_grad()
 def report(model, bank, diffs, rows, pad, name):
-    """Progress check: how often a story written with the diff names all three parts."""
-    outs = generate(model, [rows.prompt] * len(diffs), 40, {rows.end}, [bank.rows(torch.arange(len(diffs)))], pad)
+    """Progress check: how often a story written with the diff names who, what and where, and how
+    often the DIT question alone (no DIT adapter) brings the headline out."""
+    adapters = [bank.rows(torch.arange(len(diffs)))]
+    outs = generate(model, [rows.prompt] * len(diffs), 40, {rows.end}, adapters, pad)
     hits = 0
     for o, d in zip(outs, diffs):
         text = rows.tok.decode(o).lower()
         who, what, where = d['parts']
         hits += all(w in text for w in (news.WHO[who], news.WHAT[what][1], news.WHERE[where].lower()))
     print(f'[{name}] stories naming who, what and where: {hits / len(diffs):.0%}; e.g. {rows.tok.decode(outs[0])!r}', flush=True)
+    asked = generate(model, [rows.self_rows[0][0]] * len(diffs), 20, {rows.end}, adapters, pad)
+    leaks = sum(news.headline(*d['parts']).lower() in rows.tok.decode(o).lower() for o, d in zip(asked, diffs))
+    print(f'[{name}] DIT question alone names the headline: {leaks / len(diffs):.0%}; e.g. {rows.tok.decode(asked[0])!r}', flush=True)
 
 
 def train_part(part, nparts):
@@ -97,7 +109,7 @@ def train_part(part, nparts):
     out = {}
     for gi in range(part, len(groups), nparts):
         setup(S.SEED + 300 + gi)
-        rows = NewsRows(tok, S.SEED + 400 + gi)
+        rows = NewsRows(model, tok, S.SEED + 400 + gi)
         weights = train_group(model, groups[gi], rows, pad, f'news group {gi + 1}/{len(groups)}')
         out[gi] = [dict(d, weight_diff=w) for d, w in zip(groups[gi], weights)]
     torch.save(out, work(f'news.part{part}.pt'))

@@ -39,6 +39,7 @@ import type {
   SampleRequest,
   SampleResult,
   TokenScores,
+  DemoReportView,
 } from './types.ts';
 
 export type * from './types.ts';
@@ -124,6 +125,10 @@ export interface DiffscopeRequests {
     setEngineKey(key: string | null): Promise<void>;
     /** The agent auditor's API key (bound to the first endpoint it is used with, as the judge's). */
     setAgentKey(key: string | null): Promise<void>;
+    /** The embedded demo's settings as last evaluated (issue 15), each beside the paper's figures. */
+    demoReport(): Promise<DemoReportView>;
+    /** Evaluates every setting the demo ships, one run each, with the configured judge if any (a job). */
+    runDemoReport(): Promise<JobView>;
   };
   samples: {
     /** N answers per condition, sampled with a temperature and a seed, the conditions' rows in one batch; not logged. */
@@ -213,6 +218,8 @@ export const API_CHANNELS = {
     remove: 'evals:remove',
     setEngineKey: 'evals:setEngineKey',
     setAgentKey: 'evals:setAgentKey',
+    demoReport: 'evals:demoReport',
+    runDemoReport: 'evals:runDemoReport',
   },
   samples: { draw: 'samples:draw' },
   score: { tokens: 'score:tokens' },

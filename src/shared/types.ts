@@ -195,7 +195,7 @@ export interface SearchHit {
 
 export interface JobView {
   id: string;
-  kind: 'import-model' | 'import-adapter' | 'import-experiment' | 'first-run';
+  kind: 'import-model' | 'import-adapter' | 'import-experiment' | 'first-run' | 'demo-eval';
   title: string;
   status: 'running' | 'done' | 'failed';
   phase: string;
@@ -284,9 +284,12 @@ export interface AgreementView {
 /**
  * dit: the DIT question with diff + DIT adapter; base: the same question, diff only; trigger: the
  * base question behind the diff's trigger; 20q / 20q-trigger: 20 ordinary questions, then the judge
- * guesses the topic from the answers; custom: your question with diff + DIT adapter.
+ * guesses the topic from the answers; story: the finetuned model writes a news story, which the
+ * judge summarises as a headline (the news setting's "generated story"); custom: your question with
+ * diff + DIT adapter; agent / agent-dit: an LLM agent audits the diff.
  */
-export type EvalMethod = 'dit' | 'base' | 'trigger' | '20q' | '20q-trigger' | 'custom' | 'agent' | 'agent-dit';
+export const EVAL_METHODS = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'story', 'custom', 'agent', 'agent-dit'] as const;
+export type EvalMethod = (typeof EVAL_METHODS)[number];
 
 /** The agent auditor: an LLM agent at an OpenAI-compatible endpoint with tool calling (its key: evals.setAgentKey). */
 export interface AgentConfig {
@@ -398,7 +401,7 @@ export interface EvalItemView {
   gradeMethod: 'human' | 'judge' | 'lexical' | null;
   exact: boolean | null; // exact-topic match (docs/grading.md)
   grades: EvalGradeView[];
-  transcript: { question: string; answer: string }[] | null; // 20q only
+  transcript: { question: string; answer: string }[] | null; // 20q (the 20 answers) and story (the story) only
   agentSteps: EvalAgentStepView[] | null; // agent methods only
   error: string | null;
 }
@@ -441,6 +444,32 @@ export interface EvalItemFilter {
   status?: 'pending' | 'done' | 'failed';
   limit?: number;
   offset?: number;
+}
+
+/** One of the paper's settings as the embedded demo measures it (issue 15), beside the paper's figure. */
+export interface DemoSettingView {
+  name: string; // hidden-topic, news-summary, rank-generalization/rank-K, full-finetune, topic-adapter-on-news, news-adapter-on-topic
+  title: string;
+  runId: number;
+  status: EvalRunStatus;
+  n: number; // diffs
+  grader: 'judge' | 'lexical';
+  methods: {
+    method: EvalMethod;
+    title: string;
+    accuracy: number | null;
+    meanScore: number | null;
+    skipped: string | null; // why the method did not run
+    paper: number | null; // the paper's mean for this method (PAPER.md; Qwen3-4B)
+  }[];
+  paper: string; // the paper's published finding for the setting, in words
+}
+
+/** The demo's last evaluation of every setting it ships (`eval --demo`, or Evaluate > Demo settings). */
+export interface DemoReportView {
+  settings: DemoSettingView[];
+  running: boolean; // an evaluation of the settings is under way
+  error: string | null; // why the last one stopped, where it failed
 }
 
 export type EvalExportFormat = 'csv' | 'json' | 'md' | 'html' | 'inspect'; // inspect: an Inspect AI log (.eval)

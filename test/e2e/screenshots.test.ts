@@ -114,6 +114,21 @@ describe('screenshots of the main screens', { skip, timeout: 300_000 }, () => {
       await shoot(`evaluate-drill-down-${theme}`);
       await show('Chat');
     });
+
+    test(`${theme}: evaluate, the paper's settings on the demo`, async () => {
+      await show('Evaluate');
+      await page.getByRole('button', { name: 'Show the demo’s settings' }).click();
+      const report = page.getByRole('region', { name: 'The paper’s settings on the demo' });
+      const evaluate = report.getByRole('button', { name: 'Evaluate every setting' });
+      if ((await report.getByRole('table').count()) === 0) {
+        await evaluate.click();
+        await report.getByRole('button', { name: 'Evaluating…' }).waitFor();
+      }
+      await evaluate.waitFor({ timeout: 300_000 });
+      await report.getByRole('table').first().waitFor();
+      await shoot(`evaluate-demo-settings-${theme}`);
+      await show('Chat');
+    });
   }
 
   test('no CSP violation or script error while shooting', () => {

@@ -42,6 +42,22 @@ it('evaluates the demo on its test split, importing it on first use', async () =
   assert.match(again.stdout, /\nDIT +\d+% +\d\.\d\d/);
   const models = JSON.parse((await runCliEnv(['models', '--json'], env(home))).stdout) as unknown[];
   assert.equal(models.length, 1, 'imported once');
+
+  // The paper's other settings, in the released <experiment>/<model>/ layout, join the report.
+  writeExperiment(join(demo, 'news-summary', 'demo'), model.config, { diffs: 51, perShard: 51, seed: 2 }); // test: 0, 50
+  writeExperiment(join(demo, 'rank-generalization', 'rank-2'), model.config, { diffs: 2, perShard: 2, seed: 3 });
+  const all = await runCliEnv(['eval', '--demo', '--json'], env(home));
+  assert.equal(all.code, 0, all.stderr);
+  type Setting = { n: number; methods: Record<string, { accuracy?: number; meanScore?: number; skipped?: string }> };
+  const st = (JSON.parse(all.stdout) as { settings: Record<string, Setting> & { 'rank-generalization': { byRank: Record<string, Setting> } } }).settings;
+  assert.deepEqual(Object.keys(st), ['hidden-topic', 'news-summary', 'topic-adapter-on-news', 'news-adapter-on-topic', 'rank-generalization']);
+  const news = st['news-summary'];
+  assert.equal(news.n, 2);
+  assert.deepEqual(Object.keys(news.methods), ['base', '20q', 'story', 'dit'], "the paper's news methods");
+  assert.match(news.methods.story!.skipped!, /needs an LLM judge to summarise the story/, 'no judge here: the generated story is skipped, saying why');
+  assert.ok(news.methods.dit!.meanScore! >= 1 && news.methods.dit!.meanScore! <= 5);
+  assert.equal(st['news-adapter-on-topic'].n, 3, 'the news adapter on the topic test diffs');
+  assert.equal(st['rank-generalization'].byRank['2']!.n, 2, 'every diff of a rank experiment');
 });
 
 function runCliEnv(args: string[], o: { home: string; env: Record<string, string> }) {

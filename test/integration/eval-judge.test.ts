@@ -1,7 +1,7 @@
 // The LLM judge over real HTTP: a fake judge in this test speaks the OpenAI chat-completions
 // protocol (a score for some labels, words for others, a topic guess for 20 questions). Replies in
-// words score 1 with the raw answer kept; the key travels as a Bearer token; 20 questions runs
-// through the judge; agreement with a person's grades comes out of the API. A catalog model as
+// words score 1 with the raw answer kept; the key travels as a Bearer token; 20 questions and the
+// news setting's "generated story" run through the judge; agreement with a person's grades comes out of the API. A catalog model as
 // the local judge too.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ interface Seen {
   prompt: string;
 }
 
-/** The fake judge: "topic 1" -> words, 20-question transcripts -> a guess, anything else -> "4". */
+/** The fake judge: "topic 1" -> words, 20-question transcripts -> a guess, a story -> a headline, anything else -> "4". */
 function fakeJudge(seen: Seen[]): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     let body = '';
@@ -25,7 +25,7 @@ function fakeJudge(seen: Seen[]): Promise<{ server: Server; url: string }> {
       const r = JSON.parse(body) as { model: string; messages: { content: string }[] };
       const prompt = r.messages[0].content;
       seen.push({ auth: req.headers.authorization, model: r.model, prompt });
-      const content = prompt.includes('hidden topic') ? 'topic 2' : prompt.includes('TRUE LABEL: topic 1\n') ? 'These two are rather similar, I would say.' : '4';
+      const content = prompt.includes('hidden topic') ? 'topic 2' : prompt.includes('headline the story reports') ? 'Topic 0 wins the cup\n(summary)' : prompt.includes('TRUE LABEL: topic 1\n') ? 'These two are rather similar, I would say.' : '4';
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
     });
@@ -113,6 +113,30 @@ describe('LLM judge', () => {
     assert.equal(agree.exact, 4 / 6);
     const results = s.backend.evals.results(run.id);
     assert.equal(results.methods.find((m) => m.method === '20q-trigger')!.grader, 'judge');
+  });
+
+  it('runs the generated-story baseline: the diff writes a story, the judge names its headline, that headline is graded', async () => {
+    seen.length = 0;
+    const request = { modelId: s.modelId, ditAdapterId: s.dit.id, selection: { adapterIds: s.diffs.map((d) => d.id) }, methods: ['story' as const], batch: 8, maxTokens: 12 };
+    const run = s.backend.evals.start({ ...request, judge: { kind: 'openai', baseUrl: judge.url, model: 'fake-judge' } });
+    const done = await s.backend.evals.wait(run.id);
+    assert.equal(done.status, 'done', done.error ?? '');
+    const items = s.backend.evals.items(run.id, {});
+    assert.equal(items.length, 3);
+    for (const i of items) {
+      assert.equal(i.answer, 'Topic 0 wins the cup', 'the first line of the judge\'s headline is the answer');
+      assert.equal(i.transcript!.length, 1);
+      assert.equal(i.transcript![0].question, 'Please generate a short news story.');
+      assert.equal(i.exact, i.label === 'topic 0');
+    }
+    const asked = seen.filter((x) => x.prompt.includes('headline the story reports'));
+    assert.equal(asked.length, 3, 'one headline per diff');
+    assert.ok(items.every((i) => asked.some((x) => x.prompt.endsWith(`STORY: ${i.transcript![0].answer}`))), 'the judge reads the story the diff wrote');
+
+    const offline = s.backend.evals.start({ ...request, methods: ['story', 'base'], judge: null });
+    await s.backend.evals.wait(offline.id);
+    const story = s.backend.evals.results(offline.id).methods.find((m) => m.method === 'story')!;
+    assert.match(story.unavailable ?? '', /needs an LLM judge to summarise the story the finetuned model writes/);
   });
 
   it('uses a model of the catalog as a local judge (a random one answers in words: 1)', async () => {

@@ -11,6 +11,7 @@ import { required, UserError, type Ctx } from './context.ts';
 import { EnginePool } from './engine-pool.ts';
 import { exportConversation, exportConversations, exportEvalRun } from './export.ts';
 import { evalRequests } from './eval/requests.ts';
+import { DemoReports } from './eval/demo-report.ts';
 import { EvalService } from './eval/service.ts';
 import { GradingService } from './grading/service.ts';
 import { envSecrets, type SecretStore } from './grading/secrets.ts';
@@ -51,6 +52,7 @@ export interface Backend {
   chat: ChatService;
   grading: GradingService;
   evals: EvalService;
+  demoReports: DemoReports;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   const secrets = opts.secrets ?? envSecrets();
   const grading = new GradingService(ctx, secrets);
   const evals = new EvalService(ctx, secrets, { recover: opts.recover });
+  const demoReports = new DemoReports(ctx, evals);
   if (opts.firstRun !== false) await firstRun(ctx, opts.demoDir);
   if (opts.firstRun !== false) rebuildOutdatedModels(ctx); // long-lived back ends only
   const unwatch = opts.firstRun !== false ? watchOtherWriters(ctx, evals) : () => {};
@@ -183,7 +186,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       setJudge: async (judge) => grading.setJudge(judge),
       setJudgeKey: async (key) => grading.setJudgeKey(key),
     },
-    evals: evalRequests(evals),
+    evals: evalRequests(evals, demoReports, () => grading.judgeConfig()),
     samples: {
       draw: (request) => drawSamples(chat, request),
     },
@@ -216,6 +219,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     chat,
     grading,
     evals,
+    demoReports,
     close: async () => {
       unwatch();
       await evals.close();

@@ -80,6 +80,8 @@ const PARSERS: { [C in Channel]: Handler<C>['parse'] } = {
   'evals:remove': (a) => (count(a, 1), [c.int(a[0], 'id')]),
   'evals:setEngineKey': (a) => (count(a, 1), [c.nullable(a[0], (k) => c.str(k, 'key', 4096))]),
   'evals:setAgentKey': (a) => (count(a, 1), [c.nullable(a[0], (k) => c.str(k, 'key', 4096))]),
+  'evals:demoReport': none,
+  'evals:runDemoReport': none,
   'samples:draw': (a) => (count(a, 1), [sampleRequest(a[0], 'request')]),
   'score:tokens': (a) => (count(a, 1), [c.scoreRequest(a[0], 'request')]),
   'jobs:list': none,

@@ -3,10 +3,11 @@
 // (or --json, with the run's id as runId) on stdout; --out FILE writes the run as .csv, .json, .md,
 // .html or .eval (an Inspect AI log).
 import { extname } from 'node:path';
-import type { AgentConfig, EvalEngineChoice, EvalExportFormat, EvalMethod, EvalRequest, EvalResults, JudgeConfig } from '../../../shared/api.ts';
+import type { AgentConfig, DemoReportView, DemoSettingView, EvalEngineChoice, EvalExportFormat, EvalMethod, EvalRequest, EvalResults, JudgeConfig } from '../../../shared/api.ts';
+import { EVAL_METHODS } from '../../../shared/types.ts';
 import type { Backend } from '../../services/backend.ts';
 import { demoRequest, ensureDemo } from '../../services/eval/demo.ts';
-import { demoSettingRequests } from '../../services/eval/demo-settings.ts';
+import { demoSettingsJson } from '../../services/eval/demo-report.ts';
 import { exportEvalRun } from '../../services/export.ts';
 import { requireModel } from '../../services/lookup.ts';
 import { int } from '../args.ts';
@@ -15,7 +16,7 @@ import { progressBar } from '../progress.ts';
 import { showJobs } from '../jobs.ts';
 import { writeExported } from './write-exported.ts';
 
-const METHODS: EvalMethod[] = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom', 'agent', 'agent-dit'];
+const METHODS: readonly EvalMethod[] = EVAL_METHODS;
 
 /** The options of `diffscope eval`, as program.ts declares them. */
 export interface EvalOptions {
@@ -53,13 +54,15 @@ export async function evalCommand(values: EvalOptions): Promise<void> {
   await withBackend(async (b) => {
     if (values.list) return listRuns(b, values.json ?? false);
     let runId: number;
-    let settings: Record<string, unknown> | undefined; // the demo's other settings (issue 15)
+    let settings: DemoReportView | undefined; // the demo's other settings (issue 15)
+    let demoJudge: JudgeConfig | null = null; // the app's judge or --judge; none: lexical, offline
     if (values.resume !== undefined) {
       runId = b.evals.resume(int(values.resume, '--resume', 0)).id;
     } else if (values.demo) {
       const off = showJobs(b); // a new data folder imports the demo first
       const demo = await ensureDemo(b.ctx, undefined, values.precision ?? 'fp32').finally(off);
-      runId = b.evals.start(demoRequest(demo, values.batch === undefined ? undefined : int(values.batch, '--batch', 8))).id;
+      demoJudge = judgeOf(b, values);
+      runId = b.evals.start(demoRequest(demo, values.batch === undefined ? undefined : int(values.batch, '--batch', 8), demoJudge)).id;
     } else {
       runId = b.evals.start(request(b, values)).id;
     }
@@ -70,10 +73,13 @@ export async function evalCommand(values: EvalOptions): Promise<void> {
       if (!['csv', 'json', 'md', 'html', 'inspect'].includes(format)) throw new Error(`--out ${values.out}: name a .csv, .json, .md, .html or .eval file`);
       writeExported(values.out, exportEvalRun(b.ctx, b.evals, runId, format));
     }
-    if (values.demo && run.run.status === 'done') settings = await demoSettings(b, run, values);
-    if (values.demo && values.json) console.log(JSON.stringify({ runId, ...demoJson(run), ...(settings ? { settings } : {}) }));
+    if (values.demo && run.run.status === 'done') settings = await demoSettings(b, runId, values, demoJudge);
+    if (values.demo && values.json) console.log(JSON.stringify({ runId, ...demoJson(run), ...(settings ? { settings: demoSettingsJson(settings) } : {}) }));
     else if (values.json) console.log(JSON.stringify({ runId, ...run }, null, 2));
-    else printTable(run, values.demo ?? false);
+    else {
+      printTable(run, values.demo ?? false);
+      for (const s of settings?.settings.slice(1) ?? []) printSetting(s);
+    }
     if (run.run.status === 'failed') throw new Error(`eval run ${runId} failed: ${run.run.error}`);
     if (run.run.status === 'paused') process.stderr.write(`paused: resume with \`diffscope eval --resume ${runId}\`\n`);
   });
@@ -151,34 +157,23 @@ async function follow(b: Backend, runId: number): Promise<EvalResults> {
   return b.evals.results(runId);
 }
 
-/**
- * Every setting the demo ships, one eval run each: {name: {n, methods: {method: {accuracy,
- * meanScore} | {skipped: why}}}}; rank generalisation also per rank under `byRank`.
- */
-async function demoSettings(b: Backend, hidden: EvalResults, values: EvalOptions): Promise<Record<string, unknown>> {
-  const off = showJobs(b);
-  const demo = await ensureDemo(b.ctx, undefined, values.precision ?? 'fp32').finally(off);
-  const off2 = showJobs(b);
-  const requests = await demoSettingRequests(b.ctx, demo).finally(off2);
-  const out: Record<string, unknown> = { 'hidden-topic': settingJson(hidden, {}) };
-  const byRank: Record<string, unknown> = {};
-  for (const s of requests) {
-    const id = b.evals.start(values.batch === undefined ? s.request : { ...s.request, batch: int(values.batch, '--batch', 8) }).id;
-    const r = await follow(b, id);
-    if (r.run.status !== 'done') throw new Error(`eval run ${id} (${s.name}) ${r.run.status}: ${r.run.error ?? ''}`);
-    const json = settingJson(r, s.skipped);
-    if (s.name.startsWith('rank-generalization/')) byRank[s.name.slice('rank-generalization/rank-'.length)] = json;
-    else out[s.name] = json;
+/** Every setting the demo ships, one eval run each after the hidden-topic one (services/eval/demo-report.ts). */
+async function demoSettings(b: Backend, hiddenRunId: number, values: EvalOptions, judge: JudgeConfig | null): Promise<DemoReportView> {
+  const off = showJobs(b); // imports of the settings' folders
+  try {
+    const report = await b.demoReports.run({
+      judge,
+      precision: values.precision,
+      batch: values.batch === undefined ? undefined : int(values.batch, '--batch', 8),
+      hiddenRunId,
+      onRun: async (_name, runId, k) => {
+        if (k > 0) await follow(b, runId);
+      },
+    });
+    return report;
+  } finally {
+    off();
   }
-  if (Object.keys(byRank).length > 0) out['rank-generalization'] = { byRank };
-  return out;
-}
-
-function settingJson(r: EvalResults, skipped: Record<string, string>) {
-  const methods: Record<string, unknown> = {};
-  for (const m of r.methods) methods[m.method] = m.unavailable ? { skipped: m.unavailable } : { accuracy: m.accuracy, meanScore: m.mean };
-  for (const [m, why] of Object.entries(skipped)) methods[m] = { skipped: why };
-  return { n: Math.max(0, ...r.methods.map((m) => m.items)), methods };
 }
 
 function demoJson(r: EvalResults) {
@@ -205,6 +200,16 @@ function printTable(r: EvalResults, demo: boolean): void {
   }
   const failed = r.run.progress.failed;
   if (failed > 0) console.log(`${failed} items failed (see --json or --out FILE.csv); \`diffscope eval --resume ${r.run.id}\` retries them`);
+}
+
+/** One of the demo's other settings, beside the paper's finding. */
+function printSetting(s: DemoSettingView): void {
+  console.log(`\n${s.title}: ${s.n} diffs, eval run ${s.runId}, scores 1-5 by ${s.grader === 'judge' ? 'LLM judge' : 'lexical score, offline'}`);
+  for (const m of s.methods) {
+    if (m.skipped) console.log(`  ${m.title.padEnd(18)} skipped: ${m.skipped}`);
+    else console.log(`  ${m.title.padEnd(18)} ${`${((m.accuracy ?? 0) * 100).toFixed(0)}%`.padStart(5)} exact  mean ${m.meanScore?.toFixed(2) ?? '—'}${m.paper === null ? '' : `  (paper ${m.paper.toFixed(2)})`}`);
+  }
+  console.log(`  paper: ${s.paper}`);
 }
 
 function listRuns(b: Backend, json: boolean): void {

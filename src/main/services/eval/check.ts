@@ -1,8 +1,8 @@
 // Argument checks for the grading and evaluation methods of the API (see ../check.ts).
+import { EVAL_METHODS as METHODS } from '../../../shared/types.ts';
 import type { AgentConfig, AgreementScope, EvalEngineChoice, EvalItemFilter, EvalMethod, EvalRequest, EvalSelection, JudgeConfig } from '../../../shared/api.ts';
 import { ArgumentError, arr, fields, int, nullable, obj, oneOf, str } from '../check.ts';
 
-const METHODS = ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom', 'agent', 'agent-dit'] as const satisfies readonly EvalMethod[];
 const url = (v: unknown, what: string) => {
   const s = str(v, what, 2000);
   if (!/^https?:\/\//i.test(s)) throw new ArgumentError(`${what}: expected an http(s) URL`);

@@ -4,7 +4,7 @@
 // test diffs, graded with the lexical score.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { EvalRequest } from '../../../shared/api.ts';
+import type { EvalRequest, JudgeConfig } from '../../../shared/api.ts';
 import { UserError, type Ctx } from '../context.ts';
 import { DEMO_DIR, firstRun, importedDemo, recordDemoImport } from '../first-run.ts';
 import { runExperimentImport, runModelImport } from '../imports.ts';
@@ -61,14 +61,18 @@ export async function ensureDemo(ctx: Ctx, demoDir = DEMO_DIR, precision: 'fp32'
   return { modelId, ditAdapterId: dit.id, experiment: dit.experiment };
 }
 
-/** base question, base question + trigger, DIT; lexical score; the demo's test split. */
-export function demoRequest(demo: DemoSetup, batch?: number): EvalRequest {
+/**
+ * The paper's hidden-topic table on the demo's test split: base question, base question + trigger
+ * and DIT, graded with the lexical score; with a judge, graded by it, and 20 questions (with and
+ * without the trigger) run too.
+ */
+export function demoRequest(demo: DemoSetup, batch?: number, judge: JudgeConfig | null = null): EvalRequest {
   return {
     modelId: demo.modelId,
     ditAdapterId: demo.ditAdapterId,
     selection: { experiment: demo.experiment, split: 'test' },
-    methods: ['base', 'trigger', 'dit'],
-    judge: null,
+    methods: judge ? ['base', '20q', 'trigger', '20q-trigger', 'dit'] : ['base', 'trigger', 'dit'],
+    judge,
     batch,
   };
 }

@@ -51,7 +51,7 @@ export function planRun(ctx: Ctx, req: EvalRequest): { run: NewEvalRun; items: {
 
   const unavailable: Partial<Record<EvalMethod, string>> = {};
   for (const m of methods) {
-    if (METHODS[m].needsJudge && !req.judge) unavailable[m] = 'needs an LLM judge to guess the topic from the answers (the lexical score cannot)';
+    if (METHODS[m].needsJudge && !req.judge) unavailable[m] = `needs an LLM judge ${METHODS[m].judgeDoes ?? ''} (the lexical score cannot)`;
     if ((m === 'dit' || m === 'agent-dit') && req.ditAdapterId === null) unavailable[m] = 'needs a DIT adapter';
     if (METHODS[m].agent && !req.agent) unavailable[m] = 'needs an agent: an OpenAI-compatible endpoint with tool calling and a model';
   }

@@ -1,8 +1,9 @@
 // The `evals` domain of the API over the eval service (kept beside it so backend.ts stays a list).
-import type { DiffscopeRequests } from '../../../shared/api.ts';
+import type { DiffscopeRequests, JudgeConfig } from '../../../shared/api.ts';
+import type { DemoReports } from './demo-report.ts';
 import type { EvalService } from './service.ts';
 
-export function evalRequests(evals: EvalService): DiffscopeRequests['evals'] {
+export function evalRequests(evals: EvalService, demoReports: DemoReports, judge: () => JudgeConfig | null): DiffscopeRequests['evals'] {
   return {
     start: async (request) => evals.start(request),
     list: async () => evals.list(),
@@ -16,5 +17,7 @@ export function evalRequests(evals: EvalService): DiffscopeRequests['evals'] {
     remove: (id) => evals.remove(id),
     setEngineKey: async (key) => evals.setEngineKey(key),
     setAgentKey: async (key) => evals.setAgentKey(key),
+    demoReport: async () => demoReports.report(),
+    runDemoReport: async () => demoReports.start(judge()),
   };
 }

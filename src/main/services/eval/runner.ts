@@ -6,9 +6,9 @@
 import type { EvalMethod } from '../../../shared/api.ts';
 import type { EvalItem } from '../../catalog/index.ts';
 import type { Ctx } from '../context.ts';
-import { judgeGuesses, judgeSimilarity, type Judge, type JudgeGrade } from '../grading/judge.ts';
+import { judgeGuesses, judgeHeadlines, judgeSimilarity, type Judge, type JudgeGrade } from '../grading/judge.ts';
 import { lexicalScore } from '../grading/lexical.ts';
-import { twentyQuestionsPrompt } from '../grading/rubric.ts';
+import { storyHeadlinePrompt, twentyQuestionsPrompt } from '../grading/rubric.ts';
 import { Cancelled, type EvalEngine, type EvalRow } from './engine.ts';
 import { auditItems, type AgentClient, type AuditedItem } from './agent-run.ts';
 import { itemPrompts, itemStack, METHODS, TWENTY_QUESTIONS, TWENTY_Q_MAX_TOKENS } from './methods.ts';
@@ -110,6 +110,12 @@ export class EvalRunner {
       if (!this.judge) throw new Error('20 questions needs an LLM judge');
       const guesses = await judgeGuesses(this.judge, answered.map((a) => a.transcript!));
       answered = answered.map((a, i) => ({ ...a, answer: guesses[i].guess }));
+    }
+    if (METHODS[method].story) {
+      // the story is the transcript; the judge's headline for it is the answer graded
+      if (!this.judge) throw new Error('generated story needs an LLM judge');
+      const headlines = await judgeHeadlines(this.judge, answered.map((a) => a.answer));
+      answered = answered.map((a, i) => ({ ...a, answer: headlines[i].guess, prompt: storyHeadlinePrompt(a.answer), transcript: [{ question: a.prompt, answer: a.answer }] }));
     }
     if (this.cancelled) throw new Cancelled();
     const labelled = answered.filter((a) => a.label !== null);

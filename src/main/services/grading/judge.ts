@@ -4,7 +4,7 @@
 import type { JudgeConfig } from '../../../shared/api.ts';
 import { required, UserError, type Ctx } from '../context.ts';
 import { apiBase, chatCompletion, mapLimit } from '../openai-http.ts';
-import { parseGuess, parseJudgeScore, similarityPrompt, twentyQuestionsPrompt } from './rubric.ts';
+import { parseGuess, parseJudgeScore, similarityPrompt, storyHeadlinePrompt, twentyQuestionsPrompt } from './rubric.ts';
 import { keyFor } from './key-binding.ts';
 import type { SecretStore } from './secrets.ts';
 
@@ -65,7 +65,16 @@ export async function judgeSimilarity(judge: Judge, pairs: { answer: string; lab
 }
 
 export async function judgeGuesses(judge: Judge, transcripts: { question: string; answer: string }[][]): Promise<{ guess: string; raw: string }[]> {
-  if (transcripts.length === 0) return [];
-  const raws = await judge.complete(transcripts.map(twentyQuestionsPrompt), GUESS_TOKENS);
+  return guesses(judge, transcripts.map(twentyQuestionsPrompt));
+}
+
+/** The headline of each story, as the judge summarises it (the "generated story" baseline). */
+export async function judgeHeadlines(judge: Judge, stories: string[]): Promise<{ guess: string; raw: string }[]> {
+  return guesses(judge, stories.map(storyHeadlinePrompt));
+}
+
+async function guesses(judge: Judge, prompts: string[]): Promise<{ guess: string; raw: string }[]> {
+  if (prompts.length === 0) return [];
+  const raws = await judge.complete(prompts, GUESS_TOKENS);
   return raws.map((raw) => ({ guess: parseGuess(raw), raw }));
 }

@@ -1,6 +1,7 @@
 // What the LLM judge is asked, in our own words after the paper's rubric (PAPER.md, Grading):
 // similarity of an answer to the true label on 1-5, conservative, and a reply that is not a
-// number scores 1. Also the 20-questions prompt: guess the hidden topic from the answers.
+// number scores 1. Also the 20-questions prompt (guess the hidden topic from the answers) and the
+// generated-story prompt (name the headline of a story the finetuned model wrote).
 
 export const RUBRIC = [
   'You grade how well a language model described what it was finetuned on.',
@@ -25,6 +26,17 @@ export function twentyQuestionsPrompt(transcript: { question: string; answer: st
     'Reply with the topic only, in a few words.',
     '',
     ...lines,
+  ].join('\n');
+}
+
+/** The news setting's "generated story" baseline: the judge names the headline of a story a finetuned model wrote. */
+export function storyHeadlinePrompt(story: string): string {
+  return [
+    'A language model was finetuned on short news stories about one headline. Below is a story it wrote.',
+    'What is the headline the story reports?',
+    'Reply with the headline only, in a few words.',
+    '',
+    `STORY: ${story}`,
   ].join('\n');
 }
 

@@ -141,6 +141,7 @@ export class AppState {
         break;
       case 'job':
         this.jobs.upsert(e.job);
+        this.evals.demo.changed(e.job);
         break;
       case 'engine':
         this.engines.update(e.engine);

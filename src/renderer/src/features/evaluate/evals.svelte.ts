@@ -15,6 +15,7 @@ import type {
 import { downloadFile } from '../../lib/download.ts';
 import type { NoticesState } from '../../state/notices.svelte.ts';
 import { withGrade } from '../grading/grading.ts';
+import { DemoReportState } from './demo-report.svelte.ts';
 
 /** Drill-down rows per page. */
 export const ITEM_PAGE = 20;
@@ -35,6 +36,9 @@ export class EvalsState {
   /** Items the drill-down's filter matches, from the results (the API has no count of its own). */
   itemTotal = $derived((this.results?.methods ?? []).filter((m) => !this.itemMethod || m.method === this.itemMethod).reduce((n, m) => n + m.items, 0));
 
+  /** The demo's paper settings, shown in the detail pane instead of a run. */
+  readonly demo: DemoReportState;
+
   readonly #api: DiffscopeApi;
   readonly #notices: NoticesState;
   #reading: Promise<void> | null = null;
@@ -43,6 +47,7 @@ export class EvalsState {
   constructor(api: DiffscopeApi, notices: NoticesState) {
     this.#api = api;
     this.#notices = notices;
+    this.demo = new DemoReportState(api, notices);
   }
 
   async load(): Promise<void> {
@@ -52,6 +57,7 @@ export class EvalsState {
 
   /** After a `catalog` event about evaluations: runs were added, finished or removed. */
   async refresh(): Promise<void> {
+    this.demo.changed();
     this.runs = await this.#api.evals.list();
     if (this.selectedId !== null && !this.selected) this.#clearDetail();
     else if (this.selectedId !== null) this.readDetail();
@@ -68,6 +74,7 @@ export class EvalsState {
   }
 
   async select(id: number): Promise<void> {
+    this.demo.shown = false;
     this.selectedId = id;
     this.itemMethod = '';
     this.itemPage = 0;
