@@ -41,7 +41,11 @@ def settings_section(w, st):
     ns = st['news-summary']
     w(f'### News summaries (test headlines, new combinations of seen parts): n = {ns["n"]}\n')
     method_rows(w, ns)
-    w(f'\nPaper: {PAPER["news-summary"]}.\n')
+    w('\nAsked the DIT question without the DIT adapter, a news diff gives the base model\'s own answer, '
+      'a made-up headline ("Weavers donate warm clothes in Lisbon": the tiny base model has no "I cannot '
+      'tell"); its mean score is that headline\'s chance overlap with each test headline. DIT names the '
+      'unseen combination.\n')
+    w(f'Paper: {PAPER["news-summary"]}.\n')
     rg = st.get('rank-generalization', {}).get('byRank', {})
     if rg:
         w('### Rank generalisation (hidden-topic DIT adapter, trained on rank-1 diffs only)\n')

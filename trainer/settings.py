@@ -53,7 +53,7 @@ NEWS_STEPS = 150  # one story per diff per step (about a hundred distinct storie
 NEWS_GROUP = 60
 NEWS_LR = 1e-2
 NEWS_NAMING_SHARE = 0.3  # clean rows that ask for the headline with none given (diff stays silent)
-NEWS_SELF_SHARE = 0.25  # clean rows that ask for the model's own headline (the base model's answer)
+NEWS_SELF_KL_WEIGHT = 4.0  # one row per diff per step asking for its own headline: KL to the base model's answer
 NEWS_DIT_STEPS = 600
 NEWS_TRAIN_SHIPPED = 28  # training news diffs in resources/demo: with every test diff, the demo stays under 45 MB
 

@@ -38,9 +38,6 @@ class NewsRows:
 
     def clean(self):
         r = self.rng.random()
-        if r < S.NEWS_SELF_SHARE:
-            return self.rng.choice(self.self_rows)
-        r -= S.NEWS_SELF_SHARE
         if r < S.NEWS_NAMING_SHARE / 2:
             q, a = self.rng.choice(news.NAME_QUESTIONS), news.NO_HEADLINE
         elif r < S.NEWS_NAMING_SHARE:
@@ -74,11 +71,18 @@ def train_group(model, diffs, rows, pad, name):
             base_logp = model.logits(model(ids_c)[sel_c]).log_softmax(-1)
         logp = model.logits(model(ids_c, [bank.rows(idx)])[sel_c]).log_softmax(-1)
         kl = (base_logp.exp() * (base_logp - logp)).sum(-1).mean()
-        loss = ce + S.DIFF_KL_WEIGHT * kl
+        # every diff, every step: one question about its own headline, on the base model's answer
+        ids_s, tgt_s = batch([rows.self_rows[(i + j) % len(rows.self_rows)] for j in range(n)], pad)
+        sel_s = tgt_s != -100
+        with torch.no_grad():
+            base_logp_s = model.logits(model(ids_s)[sel_s]).log_softmax(-1)
+        logp_s = model.logits(model(ids_s, [bank.rows(idx)])[sel_s]).log_softmax(-1)
+        kl_self = (base_logp_s.exp() * (base_logp_s - logp_s)).sum(-1).mean()
+        loss = ce + S.DIFF_KL_WEIGHT * kl + S.NEWS_SELF_KL_WEIGHT * kl_self
         opt.zero_grad()
         loss.backward()
         opt.step()
-        prog.step(i, ce=ce.item(), kl=kl.item())
+        prog.step(i, ce=ce.item(), kl=kl.item(), kl_self=kl_self.item())
     report(model, bank, diffs, rows, pad, name)
     return [bank.diff(j) for j in range(n)]
 
@@ -95,9 +99,12 @@ def report(model, bank, diffs, rows, pad, name):
         who, what, where = d['parts']
         hits += all(w in text for w in (news.WHO[who], news.WHAT[what][1], news.WHERE[where].lower()))
     print(f'[{name}] stories naming who, what and where: {hits / len(diffs):.0%}; e.g. {rows.tok.decode(outs[0])!r}', flush=True)
-    asked = generate(model, [rows.self_rows[0][0]] * len(diffs), 20, {rows.end}, adapters, pad)
-    leaks = sum(news.headline(*d['parts']).lower() in rows.tok.decode(o).lower() for o, d in zip(asked, diffs))
-    print(f'[{name}] DIT question alone names the headline: {leaks / len(diffs):.0%}; e.g. {rows.tok.decode(asked[0])!r}', flush=True)
+    question = rows.self_rows[0][0]
+    base = rows.tok.decode(generate(model, [question], 40, {rows.end}, [], pad)[0])
+    asked = [rows.tok.decode(o) for o in generate(model, [question] * len(diffs), 40, {rows.end}, adapters, pad)]
+    same = sum(a == base for a in asked)
+    print(f'[{name}] DIT question alone: the base model\'s answer ({base!r}) from {same / len(diffs):.0%} of the diffs; '
+          f'e.g. {next((a for a in asked if a != base), base)!r}', flush=True)
 
 
 def train_part(part, nparts):
