@@ -120,6 +120,7 @@ describe('screenshots of the main screens', { skip, timeout: 300_000 }, () => {
       await page.getByRole('button', { name: 'Show the demo’s settings' }).click();
       const report = page.getByRole('region', { name: 'The paper’s settings on the demo' });
       const evaluate = report.getByRole('button', { name: 'Evaluate every setting' });
+      await report.locator('table, p.empty').first().waitFor(); // the last report, read, or none yet
       if ((await report.getByRole('table').count()) === 0) {
         await evaluate.click();
         await report.getByRole('button', { name: 'Evaluating…' }).waitFor();
