@@ -67,7 +67,9 @@ test('the Evaluate form names the first wrong field', () => {
 });
 
 test('what each method needs, and its column title', () => {
-  assert.deepEqual(METHODS.map((m) => m.method), ['dit', 'base', 'trigger', '20q', '20q-trigger', 'custom', 'agent', 'agent-dit']);
+  assert.deepEqual(METHODS.map((m) => m.method), ['dit', 'base', 'trigger', '20q', '20q-trigger', 'story', 'custom', 'agent', 'agent-dit']);
+  assert.match(methodUnavailable('story', { judge: false, dit: true })!, /LLM judge to name the story’s headline/);
+  assert.equal(methodUnavailable('story', { judge: true, dit: false }), null, 'the generated story needs no DIT adapter');
   assert.match(methodUnavailable('20q', { judge: false, dit: true })!, /LLM judge/);
   assert.match(methodUnavailable('20q-trigger', { judge: false, dit: true })!, /LLM judge/);
   assert.equal(methodUnavailable('20q', { judge: true, dit: false }), null);
