@@ -22,6 +22,8 @@ PAPER = {
 }
 TITLES = {'base': 'base question', 'trigger': 'base question + trigger', 'dit': 'DIT', '20q': '20 questions',
           'story': 'generated story', '20q-trigger': '20 questions + trigger'}
+# the cross-setting checks: each DIT adapter asked about the other setting's test diffs
+CROSS = (('topic-adapter-on-news', 'topic DIT adapter on news diffs'), ('news-adapter-on-topic', 'news DIT adapter on topic diffs'))
 
 
 def method_rows(w, setting):
@@ -61,7 +63,7 @@ def settings_section(w, st):
         w(f'\nPaper: {PAPER["full-finetune"]}.\n')
     w('### No transfer between settings\n')
     w('| check | n | exact | mean score |\n|---|---|---|---|')
-    for k, label in (('topic-adapter-on-news', 'topic DIT adapter on news diffs'), ('news-adapter-on-topic', 'news DIT adapter on topic diffs')):
+    for k, label in CROSS:
         if k in st:
             d = st[k]['methods']['dit']
             w(f'| {label} | {st[k]["n"]} | {d["accuracy"] * 100:.1f}% | {d["meanScore"]:.2f} |')
@@ -78,7 +80,7 @@ def issue15_targets(w, st):
     for r, v in sorted(st.get('rank-generalization', {}).get('byRank', {}).items(), key=lambda kv: int(kv[0])):
         a = v['methods']['dit']['accuracy']
         checks.append((f'rank {r}: DIT names the topic exactly >= 80%', f'{a * 100:.1f}%', a >= 0.8))
-    for k, label in (('topic-adapter-on-news', 'topic DIT adapter on news diffs'), ('news-adapter-on-topic', 'news DIT adapter on topic diffs')):
+    for k, label in CROSS:
         if k in st:
             x = st[k]['methods']['dit']['meanScore']
             checks.append((f'{label}: mean score <= 1.5', x, x <= 1.5))

@@ -38,9 +38,12 @@ const PAPER: Record<string, { title: string; finding: string; scores?: Partial<R
   'news-adapter-on-topic': { title: 'News DIT adapter on topic diffs', finding: 'no transfer between settings: about 1.1-1.25', scores: {} },
 };
 
+/** The rank of a `rank-generalization/rank-K` setting, else null. */
+const rankOf = (name: string) => /^rank-generalization\/rank-(\d+)$/.exec(name)?.[1] ?? null;
+
 function paperOf(name: string) {
-  const rank = /^rank-generalization\/rank-(\d+)$/.exec(name);
-  if (rank) return { ...PAPER['rank-generalization'], title: `Rank generalisation: rank ${rank[1]}` };
+  const rank = rankOf(name);
+  if (rank) return { ...PAPER['rank-generalization'], title: `Rank generalisation: rank ${rank}` };
   return PAPER[name] ?? { title: name, finding: '' };
 }
 
@@ -137,8 +140,8 @@ export function demoSettingsJson(report: DemoReportView): Record<string, unknown
   for (const s of report.settings) {
     const methods = Object.fromEntries(s.methods.map((m) => [m.method, m.skipped ? { skipped: m.skipped } : { accuracy: m.accuracy, meanScore: m.meanScore }]));
     const json = { n: s.n, grader: s.grader, methods };
-    const rank = /^rank-generalization\/rank-(\d+)$/.exec(s.name);
-    if (rank) byRank[rank[1]] = json;
+    const rank = rankOf(s.name);
+    if (rank) byRank[rank] = json;
     else out[s.name] = json;
   }
   if (Object.keys(byRank).length > 0) out['rank-generalization'] = { byRank };
