@@ -1,6 +1,6 @@
 // One measured step of the scale bench, alone in its own process so that its peak RSS is its own:
 //   import HF_DIR HOME PRECISION   -> {seconds, maxRssBytes, weightBytes, dir}
-//   ask LIB_DIR TOKENS             -> {loadMs, ttftMs, decodeTokensPerSec, tokens, maxRssBytes}
+//   ask LIB_DIR TOKENS             -> {loadMs, preparation, ttftMs, decodeTokensPerSec, tokens, maxRssBytes}
 import { importModel } from '../src/main/engine/build/import-model.ts';
 import type { PrecisionId } from '../src/main/engine/build/precision.ts';
 import { Engine } from '../src/main/engine/engine.ts';
@@ -26,7 +26,7 @@ if (what === 'import') {
   );
   // random weights can stop early on an end-of-turn id: rate over what was decoded
   console.log(
-    JSON.stringify({ loadMs, ttftMs: first - start, decodeTokensPerSec: result.stats.decodeTokensPerSec, tokens: result.rows[0].tokens.length, maxRssBytes: maxRssBytes() }),
+    JSON.stringify({ loadMs, preparation: engine.session.preparation, ttftMs: first - start, decodeTokensPerSec: result.stats.decodeTokensPerSec, tokens: result.rows[0].tokens.length, maxRssBytes: maxRssBytes() }),
   );
   await engine.release();
 }

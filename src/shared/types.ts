@@ -234,6 +234,8 @@ export interface EngineView {
   provider: string | null; // execution provider, once ready
   loadMs: number | null; // how long the last load took, once ready
   since: string; // when it entered this state
+  /** loading: this first load on this machine also packs the weights for its CPU and saves them (slower once, faster after) */
+  packing?: boolean;
 }
 
 export type ApiEvent =
@@ -510,6 +512,8 @@ export interface ModelFit {
   /** What `--precision auto` would choose for this model's checkpoint on this machine now, and why. */
   autoPrecision: 'fp32' | 'fp16' | 'int8' | 'int4';
   autoReason: string;
+  /** Disk taken by the copy packed for this machine's CPU (loads map it); 0: the next CPU load packs and saves it. */
+  preparedBytes: number;
 }
 
 // ---- token view (docs/token-view.md) ----

@@ -49,9 +49,20 @@ test('doctor lists each model with the precision it loads at and the memory it n
   assert.ok(fit.memoryNeededBytes > fit.weightBytes);
   assert.equal(fit.autoPrecision, 'fp32'); // a tiny model fits anywhere at the most precise
   assert.match(fit.autoReason, /^fp32: .* of weights fit in .* free memory/);
+  assert.equal(fit.preparedBytes, 0, 'no load yet: nothing packed for this CPU');
   const text = (await runCli(['doctor'], home)).stdout;
   assert.match(text, /execution providers/);
   assert.match(text, new RegExp(`${fit.id}  int4`));
+  assert.match(text, /not yet packed for this CPU/);
+  // the first ask packs the weights for this CPU (and says so), and doctor then reports the copy
+  const first = await runCli(['ask', '--model', fit.id, '--max-tokens', '2', 'Hi'], home);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /first load on this machine also packs the weights for this CPU/);
+  const after = JSON.parse((await runCli(['doctor', '--json'], home)).stdout) as DoctorReport;
+  assert.ok(after.models[0].preparedBytes > fit.weightBytes / 2, `${after.models[0].preparedBytes} bytes packed`);
+  const again = await runCli(['ask', '--model', fit.id, '--max-tokens', '2', 'Hi'], home);
+  assert.doesNotMatch(again.stderr, /packs the weights/);
+  assert.match(again.stderr, /^loaded in \d+\.\d s on cpu$/m);
 });
 
 test('import --precision auto prints what it chose and why', async () => {

@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { Graph } from './build/graph.ts';
 import { DataType } from './build/onnx.ts';
 import { choosePrecision } from './build/auto-precision.ts';
+import { preparedBytes, preparedModel } from './prepared.ts';
 import type { Manifest } from './library.ts';
 import { CUDA_INSTALL_COMMAND, type Provider } from './session.ts';
 import type { DoctorReport, ProviderReport, ModelFit } from '../../shared/types.ts';
@@ -133,11 +134,11 @@ function cpuModel(): string {
   }
 }
 
-export async function doctor(models: { id: string; name: string; manifest: Manifest }[], dataDir: string): Promise<DoctorReport> {
+export async function doctor(models: { id: string; name: string; manifest: Manifest; libraryDir?: string }[], dataDir: string): Promise<DoctorReport> {
   const providers = await providerReports();
   const gpu = providers.find((p) => p.available && p.name !== 'cpu' && p.name !== 'webgpu')?.name ?? null;
   const free = freemem();
-  const fits: ModelFit[] = models.map(({ id, name, manifest }) => {
+  const fits: ModelFit[] = models.map(({ id, name, manifest, libraryDir }) => {
     const need = memoryNeeded(manifest);
     const auto = choosePrecision(manifest.config, { gpu, freeBytes: free });
     return {
@@ -149,6 +150,7 @@ export async function doctor(models: { id: string; name: string; manifest: Manif
       fitsNow: need <= free,
       autoPrecision: auto.precision,
       autoReason: auto.reason,
+      preparedBytes: libraryDir && preparedModel(libraryDir) ? preparedBytes(libraryDir) : 0,
     };
   });
   return {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { readManifest, type Manifest } from './library.ts';
+import { openAndPrepare, preparedModel, removePrepared } from './prepared.ts';
 
 /** The command that installs onnxruntime-node's CUDA 12 provider libraries (package.json). */
 export const CUDA_INSTALL_COMMAND = 'npm run install:cuda';
@@ -16,7 +17,12 @@ export type ProviderChoice = 'auto' | Provider;
 export interface SessionOptions {
   provider?: ProviderChoice;
   threads?: number; // intra-op threads; default: all cores
+  /** cpu: open from (and otherwise make) the copy prepared for this machine (prepared.ts); default true */
+  prepare?: boolean;
 }
+
+/** How the weights reached the session: packed at load, packed and saved for next time, or mapped from that copy. */
+export type Preparation = 'packed' | 'saved' | 'mapped';
 
 /**
  * auto: the platform's GPU provider first, then cpu. A provider chosen by name is the only one
@@ -48,6 +54,7 @@ export class ModelSession {
     readonly session: ort.InferenceSession,
     readonly provider: Provider,
     readonly skipped: { provider: Provider; reason: string }[],
+    readonly preparation: Preparation,
   ) {}
 
   static async open(dir: string, opts: SessionOptions = {}): Promise<ModelSession> {
@@ -61,7 +68,7 @@ export class ModelSession {
         continue;
       }
       try {
-        const session = await ort.InferenceSession.create(join(dir, 'model.onnx'), {
+        const options: ort.InferenceSession.SessionOptions = {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
           intraOpNumThreads: opts.threads ?? availableParallelism(),
@@ -69,8 +76,20 @@ export class ModelSession {
           executionMode: 'sequential',
           enableCpuMemArena: true,
           enableMemPattern: true,
-        });
-        return new ModelSession(dir, manifest, session, provider, skipped);
+        };
+        const prepare = provider === 'cpu' && opts.prepare !== false;
+        const prepared = prepare ? preparedModel(dir) : null;
+        if (prepared) {
+          try {
+            const session = await ort.InferenceSession.create(prepared, { ...options, graphOptimizationLevel: (process.env.PREP_LEVEL ?? 'all') as 'all' });
+            return new ModelSession(dir, manifest, session, provider, skipped, 'mapped');
+          } catch {
+            removePrepared(dir); // damaged: made again below from the imported files
+          }
+        }
+        if (!prepare) return new ModelSession(dir, manifest, await ort.InferenceSession.create(join(dir, 'model.onnx'), options), provider, skipped, 'packed');
+        const made = await openAndPrepare(dir, options);
+        return new ModelSession(dir, manifest, made.session, provider, skipped, made.saved ? 'saved' : 'packed');
       } catch (err) {
         if (provider === 'cpu') throw new Error(`${join(dir, 'model.onnx')}: cannot be loaded: ${(err as Error).message.split('\n')[0]}`);
         if (opts.provider === provider) throw new Error(`the ${provider} provider failed to start: ${(err as Error).message.split('\n')[0]} (\`diffscope doctor\` says what this machine has)`);

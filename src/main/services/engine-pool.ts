@@ -6,6 +6,7 @@ import { freemem, totalmem } from 'node:os';
 import { EngineClient, type Answer } from '../engine/client.ts';
 import type { AskOptions, AskRow } from '../engine/engine.ts';
 import type { SessionOptions } from '../engine/session.ts';
+import { preparedModel } from '../engine/prepared.ts';
 import type { ScoreInput, ScoreResult } from '../engine/score.ts';
 import type { EngineView } from '../../shared/api.ts';
 
@@ -70,9 +71,13 @@ export class EnginePool {
   /** Loads the model once (timed); later asks wait for the same load. */
   private load(modelId: string, e: Entry): Promise<{ provider: string; loadMs: number | null }> {
     if (!e.loading) {
-      this.setState(modelId, { state: 'loading', provider: null, loadMs: null });
+      const opts = this.options();
+      // a CPU session with no copy prepared for this machine packs the weights and saves them
+      const cpu = opts.provider === undefined || opts.provider === 'auto' || opts.provider === 'cpu';
+      const packing = cpu && opts.prepare !== false && preparedModel(e.dir) === null;
+      this.setState(modelId, { state: 'loading', provider: null, loadMs: null, ...(packing ? { packing } : {}) });
       const started = performance.now();
-      e.loading = e.client.load(e.dir, this.options()).then(
+      e.loading = e.client.load(e.dir, opts).then(
         (info) => {
           const loadMs = Math.round(performance.now() - started);
           e.provider = this.lastProvider = info.provider;

@@ -213,7 +213,7 @@ export function createFakeBackend(opts: FakeOptions = {}) {
           { name: 'cpu' as const, available: true, detail: 'the fake back end' },
           { name: 'cuda' as const, available: false, detail: 'missing: an NVIDIA driver', install: 'npm run install:cuda' },
         ],
-        models: models.map((m) => ({ id: m.id, name: m.name, precision: m.precision, weightBytes: m.weightBytes, memoryNeededBytes: m.weightBytes + 5e8, fitsNow: true, autoPrecision: 'fp32' as const, autoReason: 'fp32: fits' })),
+        models: models.map((m) => ({ id: m.id, name: m.name, precision: m.precision, weightBytes: m.weightBytes, memoryNeededBytes: m.weightBytes + 5e8, fitsNow: true, autoPrecision: 'fp32' as const, autoReason: 'fp32: fits', preparedBytes: 0 })),
       }),
     },
     models: {

@@ -76,6 +76,18 @@ export async function askCommand(question: string | undefined, values: AskComman
         }
       }
       const onToken = values.json ? undefined : (_row: number, t: { text: string }) => void process.stdout.write(t.text);
+      // the load is its own phase on stderr: seconds for a large model, longer the first time
+      const stopWatching = values.json
+        ? () => {}
+        : b.onEvent((e) => {
+            if (e.type !== 'engine' || e.engine.modelId !== model.id) return;
+            if (e.engine.state === 'loading') {
+              const note = e.engine.packing ? ' (the first load on this machine also packs the weights for this CPU and saves them; later loads map them)' : '';
+              process.stderr.write(`loading ${model.id}${note}...\n`);
+            } else if (e.engine.state === 'ready' && e.engine.loadMs !== null) {
+              process.stderr.write(`loaded in ${(e.engine.loadMs / 1000).toFixed(1)} s on ${e.engine.provider}\n`);
+            }
+          });
       let answer: Answer;
       let logged: { conversationId: number; replyId: number } | null = null;
       if (log) {
@@ -87,7 +99,7 @@ export async function askCommand(question: string | undefined, values: AskComman
         answer = await b.chat.answer({ modelId: model.id, messages, prompt, stack, files, sampling, logprobs }, onToken);
       }
       process.once('SIGINT', () => answer.cancel());
-      const { rows, stats } = await answer.result;
+      const { rows, stats } = await answer.result.finally(stopWatching);
       const row = rows[0];
       const loadMs = (stats as { loadMs?: number }).loadMs;
       if (values.json) {

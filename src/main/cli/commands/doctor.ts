@@ -22,6 +22,11 @@ export function formatDoctor(r: DoctorReport): string {
     for (const f of r.models) {
       lines.push(`  ${f.id}  ${f.precision}, ${gb(f.weightBytes)} of weights, needs ~${gb(f.memoryNeededBytes)}${f.fitsNow ? '' : ' (more than is free now)'}`);
       lines.push(`      auto would import it as ${f.autoReason}`);
+      lines.push(
+        f.preparedBytes > 0
+          ? `      packed for this CPU: ${gb(f.preparedBytes)} on disk, mapped by every load`
+          : '      not yet packed for this CPU: the next CPU load packs the weights and saves them (once)',
+      );
     }
   }
   return lines.join('\n');

@@ -4,7 +4,7 @@
 // bounded whatever the model's size. Everything is written into a temporary folder and renamed
 // into place: a failed or cancelled import leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readModelConfig, type ModelConfig } from '../hf/config.ts';
 import { modelFolderName } from '../hf/model-name.ts';
@@ -19,6 +19,7 @@ import { buildDecoder } from './decoder.ts';
 import { computeBaseNorms } from './base-norms.ts';
 import { DEFAULT_ACCURACY_LEVEL, DEFAULT_BLOCK_SIZE, isPrecisionId, precisionFor, PRECISION_IDS } from './precision.ts';
 import { archFor } from './registry.ts';
+import { removeAbandoned } from '../abandoned.ts';
 import { SIDE_FILES, sourceFiles } from './source-files.ts';
 import { checkTensors, expectedTensors } from './tensors.ts';
 import { WeightFile } from './weight-file.ts';
@@ -94,24 +95,6 @@ function phaseMeter(phase: ImportProgress['phase'], total: number, onProgress?: 
   };
 }
 
-/** Whether a process of this id still runs (signal 0 tests without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Temporary folders of imports whose process was killed (SIGKILL, power loss): nothing else removes them. */
-function removeAbandoned(root: string): void {
-  for (const name of readdirSync(root)) {
-    const m = /^\.(?:import|outdated)-(\d+)-/.exec(name);
-    if (m && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
-  }
-}
-
 export async function importModel(srcDir: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const src = resolve(srcDir);
   const choice = opts.precision ?? 'auto';
@@ -155,7 +138,7 @@ export async function importModel(srcDir: string, opts: ImportOptions = {}): Pro
       if (manifest.source.sha256 === sourceSha) return { id, dir, manifest, existed: true };
     }
     mkdirSync(root, { recursive: true });
-    removeAbandoned(root);
+    removeAbandoned(root, ['import', 'outdated']);
     const tmp = join(root, `.import-${process.pid}-${randomBytes(6).toString('hex')}`);
     mkdirSync(tmp);
     try {
