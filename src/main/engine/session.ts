@@ -81,7 +81,8 @@ export class ModelSession {
         const prepared = prepare ? preparedModel(dir) : null;
         if (prepared) {
           try {
-            const session = await ort.InferenceSession.create(prepared, { ...options, graphOptimizationLevel: (process.env.PREP_LEVEL ?? 'all') as 'all' });
+            // already optimized for this machine when it was saved: optimizing again only costs time
+            const session = await ort.InferenceSession.create(prepared, { ...options, graphOptimizationLevel: 'disabled' });
             return new ModelSession(dir, manifest, session, provider, skipped, 'mapped');
           } catch {
             removePrepared(dir); // damaged: made again below from the imported files
