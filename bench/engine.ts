@@ -1,7 +1,8 @@
 // Engine figures on the 0.6b preset (Qwen3-0.6B shapes), CPU, batch 1, for each CPU precision
 // (fp32, int8, int4): decode against the memory roofline of that precision's bytes per token,
 // prefill of a 128-token prompt, the cost of a rank-17 stack, decode at position 2,048 against
-// position 16, and stack swaps. The top-level figures are fp32's.
+// position 16, stack swaps, and the model's linears alone (kernel-floor.ts) to show what share of
+// a step the matrix kernels take. The top-level figures are fp32's.
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ import type { LowRank, LoadedStackEntry } from '../src/main/engine/adapters/lowr
 import { randomLowRankFor } from './random-adapter.ts';
 import { measureReadBandwidth } from './bandwidth.ts';
 import { bytesPerToken, decodeRate, median } from './decode.ts';
+import { kernelFloorMs } from './kernel-floor.ts';
+import { removePrepared } from '../src/main/engine/prepared.ts';
 
 export interface PrecisionBench {
   decodeTokensPerSec: number;
@@ -26,7 +29,16 @@ export interface PrecisionBench {
   longContextRatio: number;
   weightBytesPerToken: number;
   decodeRank17TokensPerSec: number;
+  /** session load mapping the copy packed for this CPU (every load after the first) */
   loadMs: number;
+  /** the first load on this machine: packs the weights and saves the copy */
+  firstLoadMs: number;
+  /** one token through the model's linears alone (kernel-floor.ts), ms */
+  kernelFloorMs: number;
+  /** the roofline's time per token ÷ the linears' own time: how near the kernels alone come to it */
+  kernelFloorRooflineRatio: number;
+  /** the linears' time ÷ a whole decode step's: the rest is attention, norms, RoPE, LoRA, binding */
+  kernelShareOfStep: number;
 }
 
 export interface EngineBench {
@@ -69,7 +81,9 @@ async function stepMsAt(session: ModelSession, past: number, steps: number): Pro
   return median(times);
 }
 
-async function benchPrecision(session: ModelSession, bandwidth: number, stack17: LoadedStackEntry[], log: (s: string) => void): Promise<PrecisionBench> {
+type Measured = Omit<PrecisionBench, 'loadMs' | 'firstLoadMs' | 'kernelFloorMs' | 'kernelFloorRooflineRatio' | 'kernelShareOfStep'>;
+
+async function benchPrecision(session: ModelSession, bandwidth: number, stack17: LoadedStackEntry[], log: (s: string) => void): Promise<Measured> {
   const { manifest } = session;
   const precision = precisionFor(manifest.precision, manifest.quantization?.blockSize);
   const perToken = bytesPerToken(manifest.config, precision);
@@ -109,7 +123,6 @@ async function benchPrecision(session: ModelSession, bandwidth: number, stack17:
     longContextRatio: at16 / at2048,
     weightBytesPerToken: perToken,
     decodeRank17TokensPerSec: decode17,
-    loadMs: 0,
   };
 }
 
@@ -130,9 +143,14 @@ export async function benchEngine(work: string, log: (s: string) => void): Promi
   for (const id of CPU_PRECISIONS) {
     log(`importing (${id})...`);
     const { dir } = await importModel(hfDir, { precision: id, home: join(work, 'home') });
+    removePrepared(dir); // so that the first load is a first load, as after an import
+    const first = performance.now();
+    await (await ModelSession.open(dir, { provider: 'cpu', threads })).release(); // packs and saves for this CPU
+    const firstLoadMs = performance.now() - first;
     const t = performance.now();
     const session = await ModelSession.open(dir, { provider: 'cpu', threads });
     const loadMs = performance.now() - t;
+    if (session.preparation !== 'mapped') throw new Error(`the second ${id} session was ${session.preparation}, not mapped`);
     provider = session.provider;
     const { shapes } = session.manifest;
     const diff = randomLowRankFor(shapes, 1, 1);
@@ -141,9 +159,20 @@ export async function benchEngine(work: string, log: (s: string) => void): Promi
       { adapter: diff, scale: 1 },
       { adapter: dit, scale: 1 },
     ];
-    precisions[id] = { ...(await benchPrecision(session, bandwidth, stack17, log)), loadMs };
+    const measured = await benchPrecision(session, bandwidth, stack17, log);
+    await session.release(); // before the kernel floor: one model in memory at a time
+    log(`  ${id}: the linears alone...`);
+    const floorMs = await kernelFloorMs(work, session.manifest, threads);
+    const stepMs = 1000 / measured.decodeTokensPerSec;
+    precisions[id] = {
+      ...measured,
+      loadMs,
+      firstLoadMs,
+      kernelFloorMs: floorMs,
+      kernelFloorRooflineRatio: 1000 / measured.rooflineTokensPerSec / floorMs,
+      kernelShareOfStep: floorMs / stepMs,
+    };
     if (id === 'fp32') [swapMs, swapFullMs] = measureSwaps(shapes, stack17, dit);
-    await session.release();
   }
   const fp32 = precisions.fp32!;
   return {

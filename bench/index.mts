@@ -35,7 +35,10 @@ if (json) {
     console.log(`  position 2,048    ${(e.longContext * 100).toFixed(1)}% of decode speed at position 16`);
     for (const [id, p] of Object.entries(e.precisions)) {
       console.log(
-        `  ${id.padEnd(5)} decode ${p.decodeTokensPerSec.toFixed(2)} tok/s = ${(p.rooflineRatio * 100).toFixed(1)}% of ${p.rooflineTokensPerSec.toFixed(1)}; prefill ${p.prefillTokensPerSec.toFixed(0)} tok/s; rank 17 ${(p.loraOverheadRatio * 100).toFixed(1)}%; at 2,048 ${(p.longContextRatio * 100).toFixed(1)}%; load ${p.loadMs.toFixed(0)} ms`,
+        `  ${id.padEnd(5)} decode ${p.decodeTokensPerSec.toFixed(2)} tok/s = ${(p.rooflineRatio * 100).toFixed(1)}% of ${p.rooflineTokensPerSec.toFixed(1)}; prefill ${p.prefillTokensPerSec.toFixed(0)} tok/s; rank 17 ${(p.loraOverheadRatio * 100).toFixed(1)}%; at 2,048 ${(p.longContextRatio * 100).toFixed(1)}%; load ${p.loadMs.toFixed(0)} ms (first ${p.firstLoadMs.toFixed(0)} ms)`,
+      );
+      console.log(
+        `        the linears alone ${p.kernelFloorMs.toFixed(2)} ms/token = ${(p.kernelFloorRooflineRatio * 100).toFixed(1)}% of roofline, ${(p.kernelShareOfStep * 100).toFixed(1)}% of a decode step`,
       );
     }
   }
@@ -44,7 +47,7 @@ if (json) {
     console.log(`scale (${sc.preset}, ${(sc.checkpointBytes / 1e9).toFixed(1)} GB checkpoint, ${sc.cores} cores)`);
     for (const [id, r] of Object.entries(sc.runs)) {
       console.log(
-        `  ${id} import ${r.importSeconds.toFixed(1)} s (peak RSS ${(r.importPeakRssBytes / 1e9).toFixed(2)} GB), ${(r.modelBytes / 1e9).toFixed(2)} GB; load ${r.sessionLoadMs.toFixed(0)} ms; first token ${r.timeToFirstTokenMs.toFixed(0)} ms; decode ${r.decodeTokensPerSec.toFixed(2)} tok/s = ${(r.rooflineRatio * 100).toFixed(1)}% of roofline; ask peak RSS ${(r.askPeakRssBytes / 1e9).toFixed(2)} GB`,
+        `  ${id} import ${r.importSeconds.toFixed(1)} s (peak RSS ${(r.importPeakRssBytes / 1e9).toFixed(2)} GB), ${(r.modelBytes / 1e9).toFixed(2)} GB; first session after import ${r.firstTimeToFirstTokenMs.toFixed(0)} ms to its first token (packs and saves ${(r.preparedBytes / 1e9).toFixed(2)} GB); later: load ${r.sessionLoadMs.toFixed(0)} ms; first token ${r.timeToFirstTokenMs.toFixed(0)} ms; decode ${r.decodeTokensPerSec.toFixed(2)} tok/s = ${(r.rooflineRatio * 100).toFixed(1)}% of roofline; ask peak RSS ${(r.askPeakRssBytes / 1e9).toFixed(2)} GB`,
       );
     }
   }

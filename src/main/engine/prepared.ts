@@ -45,9 +45,11 @@ function cpuFeatures(): string {
 
 /** What packed weights depend on: onnxruntime's kernels and the CPU they were chosen for. */
 export function machineKey(): string {
+  if (key) return key;
   const parts = [ORT_VERSION, platform(), arch(), cpus()[0]?.model ?? 'unknown cpu', cpuFeatures()];
-  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
+  return (key = createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16));
 }
+let key: string | undefined; // the machine does not change under a running process
 
 function fileStamp(path: string): { bytes: number; mtimeMs: number } {
   const s = statSync(path);
@@ -62,6 +64,7 @@ function stampFor(dir: string): Stamp {
 export function preparedModel(dir: string): string | null {
   const prepared = join(dir, PREPARED_DIR);
   try {
+    if (statSync(join(prepared, STAMP)).size > 4096) return null; // not a stamp this code wrote
     const stamp = JSON.parse(readFileSync(join(prepared, STAMP), 'utf8')) as Stamp;
     const { prepared: bytes, ...made } = stamp;
     if (JSON.stringify(made) !== JSON.stringify(stampFor(dir))) return null;
