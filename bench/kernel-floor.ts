@@ -70,18 +70,20 @@ export async function kernelFloorMs(work: string, m: Manifest, threads: number):
   const g = new Graph();
   const input = g.input('x', DataType.FLOAT, [1, 1, s.hidden]);
   let x = input;
+  let kvSum: string | null = null; // k and v feed a second output, so that no linear is pruned
   let id = 0;
   for (let l = 0; l < s.layers; l++) {
     // the seven linears, wired so that each reads an input of its own width
     const q = linear(g, w, m, x, ...mod('q'), id++);
-    const k = linear(g, w, m, x, ...mod('k'), id++);
-    const v = linear(g, w, m, x, ...mod('v'), id++);
-    const h = g.op('Add', `/l${l}/h`, [linear(g, w, m, q, ...mod('o'), id++), g.op('Add', `/l${l}/kv`, [k, v])]);
+    const kv = g.op('Add', `/l${l}/kv`, [linear(g, w, m, x, ...mod('k'), id++), linear(g, w, m, x, ...mod('v'), id++)]);
+    kvSum = kvSum ? g.op('Add', `/l${l}/kv_sum`, [kvSum, kv]) : kv;
+    const h = g.op('Add', `/l${l}/h`, [linear(g, w, m, q, ...mod('o'), id++), x]);
     const gu = g.op('Mul', `/l${l}/gu`, [linear(g, w, m, h, ...mod('gate'), id++), linear(g, w, m, h, ...mod('up'), id++)]);
     x = linear(g, w, m, gu, ...mod('down'), id++);
   }
   const logits = linear(g, w, m, x, s.hidden, s.vocab, id++);
   g.output(logits, DataType.FLOAT, [1, 1, s.vocab]);
+  g.output(kvSum!, DataType.FLOAT, [1, 1, s.modules.k[1]]);
   closeSync(fd);
   const path = join(dir, 'model.onnx');
   writeFileSync(path, g.encode('kernel-floor', {}));
