@@ -28,7 +28,7 @@ if (json) {
   if (e) {
     console.log(`engine (qwen3 0.6b shapes, fp32, ${e.provider}, ${e.threads} threads)`);
     console.log(`  decode            ${e.decodeTokensPerSec.toFixed(2)} tok/s = ${(e.rooflineRatio * 100).toFixed(1)}% of roofline ${e.rooflineTokensPerSec.toFixed(2)} tok/s`);
-    console.log(`                    (${(e.weightBytesPerToken / 1e9).toFixed(2)} GB of weights per token at ${e.readBandwidthGBps.toFixed(1)} GB/s measured read bandwidth)`);
+    console.log(`                    (${(e.weightBytesPerToken / 1e9).toFixed(2)} GB of weights per token at ${e.readBandwidthGBps.toFixed(1)} GB/s: the faster of the read probe, ${e.probedBandwidthGBps.toFixed(1)} GB/s, and the linears' own streaming)`);
     console.log(`  prefill (128)     ${e.prefillTokensPerSec.toFixed(1)} tok/s`);
     console.log(`  rank-17 stack     ${(e.loraOverheadRatio * 100).toFixed(1)}% of rank-0 decode speed (${e.decodeRank17TokensPerSec.toFixed(2)} tok/s)`);
     console.log(`  swap diff         ${e.swapMs.toFixed(2)} ms (whole stack: ${e.swapFullMs.toFixed(2)} ms), no session rebuild`);
