@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from
 import { join } from 'node:path';
 import { Graph } from '../src/main/engine/build/graph.ts';
 import { DataType } from '../src/main/engine/build/onnx.ts';
+import { external } from '../src/main/engine/build/weight-file.ts';
 import type { Manifest } from '../src/main/engine/library.ts';
 import { median } from './decode.ts';
 
@@ -27,17 +28,7 @@ class Weights {
     for (let done = 0; done < bytes; done += data.length) writeSync(this.fd, data, 0, Math.min(data.length, bytes - done), this.offset + done);
     const at = this.offset;
     this.offset += Math.ceil(bytes / 64) * 64;
-    return g.initializer({
-      name,
-      dataType,
-      dims,
-      dataLocation: 1, // EXTERNAL
-      externalData: [
-        { key: 'location', value: DATA },
-        { key: 'offset', value: String(at) },
-        { key: 'length', value: String(bytes) },
-      ],
-    });
+    return g.initializer(external(name, dataType, dims, DATA, at, bytes));
   }
 }
 

@@ -93,7 +93,8 @@ export class WeightFile {
   }
 }
 
-function external(name: string, dataType: DataTypeId, dims: number[], location: string, offset: number, length: number): TensorProto {
+/** A tensor whose bytes lie at `offset` in the external data file `location`. */
+export function external(name: string, dataType: DataTypeId, dims: number[], location: string, offset: number, length: number): TensorProto {
   return {
     name,
     dataType,
