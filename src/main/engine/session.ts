@@ -35,6 +35,14 @@ export function providerOrder(choice: ProviderChoice = 'auto', platform = proces
 }
 
 /**
+ * Whether opening `dir` with these options may pack the weights for this CPU and save them (see
+ * `open`): a choice that can end on the CPU, preparing not turned off, and no copy for this machine.
+ */
+export function packsOnOpen(dir: string, opts: SessionOptions = {}): boolean {
+  return providerOrder(opts.provider).includes('cpu') && opts.prepare !== false && preparedModel(dir) === null;
+}
+
+/**
  * Why a provider cannot be tried here, or null. Providers that onnxruntime-node does not bundle
  * (cuda) need their libraries next to the binding; trying without them only prints native errors.
  */

@@ -5,8 +5,7 @@
 import { freemem, totalmem } from 'node:os';
 import { EngineClient, type Answer } from '../engine/client.ts';
 import type { AskOptions, AskRow } from '../engine/engine.ts';
-import type { SessionOptions } from '../engine/session.ts';
-import { preparedModel } from '../engine/prepared.ts';
+import { packsOnOpen, type SessionOptions } from '../engine/session.ts';
 import type { ScoreInput, ScoreResult } from '../engine/score.ts';
 import type { EngineView } from '../../shared/api.ts';
 
@@ -72,9 +71,7 @@ export class EnginePool {
   private load(modelId: string, e: Entry): Promise<{ provider: string; loadMs: number | null }> {
     if (!e.loading) {
       const opts = this.options();
-      // a CPU session with no copy prepared for this machine packs the weights and saves them
-      const cpu = opts.provider === undefined || opts.provider === 'auto' || opts.provider === 'cpu';
-      const packing = cpu && opts.prepare !== false && preparedModel(e.dir) === null;
+      const packing = packsOnOpen(e.dir, opts);
       this.setState(modelId, { state: 'loading', provider: null, loadMs: null, ...(packing ? { packing } : {}) });
       const started = performance.now();
       e.loading = e.client.load(e.dir, opts).then(
