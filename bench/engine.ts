@@ -17,7 +17,7 @@ import type { LowRank, LoadedStackEntry } from '../src/main/engine/adapters/lowr
 import { randomLowRankFor } from './random-adapter.ts';
 import { measureReadBandwidth } from './bandwidth.ts';
 import { bytesPerToken, decodeRate, median } from './decode.ts';
-import { kernelFloorMs } from './kernel-floor.ts';
+import { kernelFloorMs, streamingLimit } from './kernel-floor.ts';
 import { removePrepared } from '../src/main/engine/prepared.ts';
 
 export interface PrecisionBench {
@@ -166,11 +166,10 @@ export async function benchEngine(work: string, log: (s: string) => void): Promi
     measured[id] = { ...m, loadMs, firstLoadMs, kernelFloorMs: await kernelFloorMs(work, session.manifest, threads) };
     if (id === 'fp32') [swapMs, swapFullMs] = measureSwaps(shapes, stack17, dit);
   }
-  // The limit: the faster of the read probe and what the linears alone were seen to stream. The
-  // probe (a ReduceSum) can read slower than MatMul kernels stream, and a roofline below what a
-  // kernel reaches would flatter every ratio.
-  const streamed = Object.values(measured).map((m) => m.weightBytesPerToken / (m.kernelFloorMs / 1000));
-  const bandwidth = Math.max(probed, ...streamed);
+  const bandwidth = streamingLimit(
+    probed,
+    Object.values(measured).map((m) => ({ bytesPerToken: m.weightBytesPerToken, floorMs: m.kernelFloorMs })),
+  );
   const precisions: EngineBench['precisions'] = {};
   for (const [id, m] of Object.entries(measured) as [PrecisionId, (typeof measured)[PrecisionId] & {}][]) {
     const roofline = bandwidth / m.weightBytesPerToken;

@@ -94,3 +94,12 @@ export async function kernelFloorMs(work: string, m: Manifest, threads: number):
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The limit a roofline divides: the faster of the read probe and what the linears alone streamed
+ * (bytes per token ÷ their time). The probe (a ReduceSum) can read slower than matrix kernels
+ * stream, and a roofline below what a kernel reaches would flatter every ratio.
+ */
+export function streamingLimit(probed: number, linears: { bytesPerToken: number; floorMs: number }[]): number {
+  return Math.max(probed, ...linears.map((l) => l.bytesPerToken / (l.floorMs / 1000)));
+}

@@ -1,8 +1,9 @@
 // `npm run bench -- --only scale [--preset qwen3-4b]`: a full-size checkpoint (made once, random
 // weights, real shapes, sharded like the release), imported at int4 and int8 in a fresh library,
 // then asked one question in a fresh process twice: the first session after import prepares the
-// weights for this CPU, the second maps them (what every later session does). Each step runs in a child process so its peak RSS
-// is measured alone. Not part of `npm test`: a Qwen3-4B checkpoint is 8 GB.
+// weights for this CPU, the second maps them (what every later session does). Each step runs in a
+// child process so its peak RSS is measured alone. Not part of `npm test`: a Qwen3-4B checkpoint
+// is 8 GB.
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { readModelConfig } from '../src/main/engine/hf/config.ts';
 import { precisionFor, type PrecisionId } from '../src/main/engine/build/precision.ts';
 import { preparedBytes } from '../src/main/engine/prepared.ts';
 import { measureReadBandwidth } from './bandwidth.ts';
-import { kernelFloorMs } from './kernel-floor.ts';
+import { kernelFloorMs, streamingLimit } from './kernel-floor.ts';
 import { readManifest } from '../src/main/engine/library.ts';
 import { bytesPerToken } from './decode.ts';
 
@@ -99,11 +100,13 @@ export async function benchScale(work: string, log: (s: string) => void, preset:
     log(`  load ${Number(ask.loadMs).toFixed(0)} ms, first token ${Number(ask.ttftMs).toFixed(0)} ms, decode ${Number(ask.decodeTokensPerSec).toFixed(2)} tok/s`);
     rmSync(home, { recursive: true, force: true });
   }
-  // the faster of the read probe and what the linears alone streamed: a roofline below what a
-  // kernel reaches would flatter every ratio
   const perToken = (id: PrecisionId) => bytesPerToken(config, precisionFor(id));
-  const bandwidth = Math.max(probed, ...(Object.entries(runs) as [PrecisionId, ScaleRun][]).map(([id, r]) => perToken(id) / (r.kernelFloorMs / 1000)));
-  for (const [id, r] of Object.entries(runs) as [PrecisionId, ScaleRun][]) {
+  const measured = Object.entries(runs) as [PrecisionId, ScaleRun][];
+  const bandwidth = streamingLimit(
+    probed,
+    measured.map(([id, r]) => ({ bytesPerToken: perToken(id), floorMs: r.kernelFloorMs })),
+  );
+  for (const [id, r] of measured) {
     r.rooflineTokensPerSec = bandwidth / perToken(id);
     r.rooflineRatio = r.decodeTokensPerSec / r.rooflineTokensPerSec;
   }
